@@ -1,0 +1,55 @@
+# wangge: `make demo` sets everything up and serves the app; `make test` runs the tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := data/demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Use DATABASE_URL when the caller sets it; otherwise the cluster the project owns.
+ifeq ($(strip $(DATABASE_URL)),)
+DATABASE_URL := $(shell scripts/localdb.sh url)
+OWN_DB := 1
+endif
+export DATABASE_URL
+
+.PHONY: demo test setup system venv db data serve bench stop-db clean
+
+demo: setup db data serve
+
+test: setup db
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: system venv
+
+system:
+	PYTHON=$(PYTHON) WANGGE_OWN_DB=$(OWN_DB) scripts/install-system.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+db:
+ifdef OWN_DB
+	scripts/localdb.sh start
+endif
+	$(BIN)/wangge migrate
+
+data: db
+	$(BIN)/wangge generate $(DEMO_DIR)
+	$(BIN)/wangge load $(DEMO_DIR) --replace
+
+serve:
+	$(BIN)/wangge serve --host $(HOST) --port $(PORT)
+
+stop-db:
+	scripts/localdb.sh stop
+
+clean:
+	-scripts/localdb.sh stop
+	rm -rf $(VENV) .wangge $(DEMO_DIR)

@@ -1,0 +1,1 @@
+"""Thin FastAPI routes over geo/: parse the request, call geo/, shape the response."""

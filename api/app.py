@@ -1,0 +1,35 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routes import ROUTERS
+from api.settings import ApiSettings
+from geo.db import open_pool
+from geo.settings import DatabaseSettings
+
+
+def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSettings | None = None) -> FastAPI:
+    """Build the app; settings default to the environment. The pool opens with the app."""
+    db_settings = db_settings or DatabaseSettings()
+    api_settings = api_settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = open_pool(db_settings)
+        try:
+            yield
+        finally:
+            app.state.pool.close()
+
+    app = FastAPI(title=api_settings.title, lifespan=lifespan, docs_url="/docs")
+    app.state.api_settings = api_settings
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

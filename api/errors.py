@@ -1,0 +1,40 @@
+"""One table from domain errors to HTTP status codes; messages never leak internals."""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+import psycopg_pool
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from geo.errors import DatabaseUnavailable, ImportRejected, NotFound, WanggeError
+from geo.export import BadRequest
+
+log = logging.getLogger("wangge.api")
+
+STATUS: dict[type[WanggeError], int] = {
+    NotFound: 404,
+    BadRequest: 400,
+    ImportRejected: 422,
+    DatabaseUnavailable: 503,
+}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+
+    @app.exception_handler(WanggeError)
+    async def domain_error(request: Request, exc: WanggeError) -> JSONResponse:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+        body: dict[str, object] = {"detail": str(exc)}
+        if isinstance(exc, ImportRejected):
+            body["problems"] = [p.as_dict() for p in exc.problems]
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(psycopg_pool.PoolTimeout)
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable: %s", type(exc).__name__)
+        return JSONResponse({"detail": "数据库暂不可用，请稍后重试"}, status_code=503)

@@ -1,0 +1,5 @@
+"""One router per resource; `ROUTERS` collects them for the app factory."""
+
+from api.routes import health, layers, pages
+
+ROUTERS = (pages.router, health.router, layers.router)

@@ -1,0 +1,16 @@
+"""GET /health: is the database there, with PostGIS and pgRouting."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import Conn
+from geo import status
+
+router = APIRouter(tags=["状态"])
+
+
+@router.get("/health", summary="服务与数据库状态")
+def health(conn: Conn) -> dict[str, object]:
+    """Database, PostGIS and pgRouting versions; 503 when any is missing."""
+    return {"status": "ok", **status.versions(conn)}

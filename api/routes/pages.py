@@ -1,0 +1,20 @@
+"""GET /: the Chinese front page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from api.deps import Conn, Settings
+from geo import status
+from geo.layers import LAYERS
+from web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(conn: Conn, settings: Settings) -> HTMLResponse:
+    """Key figures and links to every layer, the API docs and the health check."""
+    return HTMLResponse(render("index.html", title=settings.title, summary=status.summary(conn),
+                               counts=status.layer_counts(conn), layers=LAYERS))

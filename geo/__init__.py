@@ -1,0 +1,1 @@
+"""Spatial logic and database access for wangge; knows nothing of HTTP."""

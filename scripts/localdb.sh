@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The PostgreSQL cluster wangge owns when DATABASE_URL is not set.
+# Usage: localdb.sh start|stop|status|url. Listens on 127.0.0.1 only, port $WANGGE_PGPORT (54329).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${WANGGE_PGPORT:-54329}
+bindir=/usr/lib/postgresql/15/bin
+dbname=wangge
+superuser=wangge
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the 'postgres' user.
+as_owner() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Keep the cluster inside the checkout when its owner can reach it, else under /var/tmp.
+pgdata="$root/.wangge/pgdata"
+if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+    pgdata="/var/tmp/wangge-$(echo -n "$root" | md5sum | cut -c1-12)/pgdata"
+fi
+logfile="$(dirname "$pgdata")/postgres.log"
+
+url() { echo "postgresql://$superuser@127.0.0.1:$port/$dbname"; }
+
+start() {
+    mkdir -p "$(dirname "$pgdata")"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$(dirname "$pgdata")"; fi
+    if [ ! -s "$pgdata/PG_VERSION" ]; then
+        as_owner "$bindir/initdb" -D "$pgdata" -U "$superuser" --auth=trust -E UTF8 \
+            --locale=C.UTF-8 >/dev/null
+    fi
+    if ! as_owner "$bindir/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+        as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 \
+            -o "-p $port -k '$pgdata' -c listen_addresses=127.0.0.1" start >/dev/null
+    fi
+    local psql=(psql -X -q -h 127.0.0.1 -p "$port" -U "$superuser" -d postgres)
+    if [ -z "$("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" ]; then
+        "${psql[@]}" -c "CREATE DATABASE $dbname"
+    fi
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) as_owner "$bindir/pg_ctl" -D "$pgdata" -m fast stop ;;
+    status) as_owner "$bindir/pg_ctl" -D "$pgdata" status ;;
+    url) url ;;
+    *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+esac

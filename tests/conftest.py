@@ -1,0 +1,82 @@
+"""Session fixtures: a throwaway PostGIS database per test session, rolled back per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from geo.migrate import migrate
+
+DEMO_TEST_SCALE = 0.3
+
+
+def _admin_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.exit("DATABASE_URL is not set: run the tests with `make test`", returncode=2)
+    return url
+
+
+@pytest.fixture(scope="session")
+def make_database() -> Iterator:
+    """Factory creating migrated throwaway databases, all dropped at the end of the session."""
+    admin_url = _admin_url()
+    created: list[str] = []
+
+    def create(label: str) -> str:
+        name = f"wangge_test_{label}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        created.append(name)
+        url = make_conninfo(**{**conninfo_to_dict(admin_url), "dbname": name})
+        with psycopg.connect(url) as conn:
+            migrate(conn)
+        return url
+
+    yield create
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        for name in created:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database) -> str:
+    """An empty, migrated database for tests that roll back their changes."""
+    return make_database("empty")
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[psycopg.Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with psycopg.connect(database_url) as connection:
+        connection.execute("SELECT 1")  # opens the transaction the test runs in
+        yield connection
+        connection.rollback()
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo district generated at a reduced scale."""
+    from data.generate import generate
+
+    out = tmp_path_factory.mktemp("demo")
+    generate(out, scale=DEMO_TEST_SCALE)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(make_database, demo_dir: Path) -> str:
+    """A database holding the reduced demo district (read-only for tests)."""
+    from geo.loader import LoadOptions, load_directory
+
+    url = make_database("demo")
+    with psycopg.connect(url) as connection:
+        load_directory(connection, demo_dir, LoadOptions())
+    return url

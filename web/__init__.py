@@ -1,0 +1,1 @@
+"""Page and map rendering."""
