@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class DatabaseSettings(BaseSettings):
     """Where the PostGIS database is and how many connections to keep."""
 
-    model_config = SettingsConfigDict(env_prefix="WANGGE_DB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="WANGGE_DB_", extra="ignore", populate_by_name=True)
 
     url: str = Field(validation_alias=AliasChoices("DATABASE_URL", "WANGGE_DB_URL"))
     pool_min_size: int = 1

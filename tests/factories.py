@@ -15,7 +15,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box
 
-ORIGIN_UTM = (398_000.0, 4_006_000.0)  # UTM 49N metres, inside Changzhi's Luzhou district
+ORIGIN_UTM = (688_000.0, 4_006_000.0)  # UTM 49N metres: lon 113.09, lat 36.17, in Luzhou district
 UTM = "EPSG:32649"
 _TO_WGS84 = Transformer.from_crs(UTM, "EPSG:4326", always_xy=True)
 
