@@ -81,7 +81,8 @@ def read_csv(path: Path) -> RawTable:
     system_col = _find_column(frame, SYSTEM_NAMES)
     systems = frame[system_col].to_numpy(dtype=object) if system_col else None
     attributes = frame.drop(columns=[c for c in (lon_col, lat_col, system_col) if c])
-    return RawTable(path.name, attributes, points, rows, None, systems, problems)
+    # lon/lat columns are WGS 84 unless the user declares otherwise (--crs or a column).
+    return RawTable(path.name, attributes, points, rows, CRS.from_epsg(4326), systems, problems)
 
 
 def _read_csv_text(path: Path) -> pd.DataFrame:

@@ -1,0 +1,46 @@
+"""The `wangge` command line, called as a user would (in-process for speed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from geo.cli import main
+from tests import factories
+
+
+@pytest.fixture
+def cli_database(make_database, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = make_database("cli")
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def test_migrate_then_load_a_folder(cli_database: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["migrate"]) == 0
+    assert "无（已是最新）" in capsys.readouterr().out
+    folder = factories.write_hierarchy(tmp_path / "layers")
+    (folder / "notes.txt").write_text("not a layer", encoding="utf-8")
+    assert main(["load", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "grids：读取8行，导入8行" in out and "notes.txt" in out
+    with psycopg.connect(cli_database) as conn:
+        assert conn.execute("SELECT count(*) FROM grids").fetchone()[0] == 8
+
+
+def test_rejected_import_exits_1_and_names_file_row_field(cli_database: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    bad = tmp_path / "stations.csv"
+    bad.write_text("code,name,kind,lon,lat\nS1,一号站,城市驿站,113.1,\n", encoding="utf-8")
+    assert main(["load", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "stations.csv 第2行 字段“lat”：坐标为空" in err and "未写入任何数据" in err
+
+
+def test_unknown_layer_name_is_explained(cli_database: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "roads.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    assert main(["load", str(path)]) == 1
+    assert "没有名为“roads”的图层" in capsys.readouterr().err
