@@ -14,8 +14,6 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from geo.migrate import migrate
 
-DEMO_TEST_SCALE = 0.3
-
 
 def _admin_url() -> str:
     url = os.environ.get("DATABASE_URL")
@@ -63,17 +61,17 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo district generated at a reduced scale."""
+    """The full demo district, as `make demo` generates it."""
     from data.generate import generate
 
     out = tmp_path_factory.mktemp("demo")
-    generate(out, scale=DEMO_TEST_SCALE)
+    generate(out)
     return out
 
 
 @pytest.fixture(scope="session")
 def demo_database_url(make_database, demo_dir: Path) -> str:
-    """A database holding the reduced demo district (read-only for tests)."""
+    """A database holding the demo district (read-only for tests)."""
     from geo.loader import LoadOptions, load_directory
 
     url = make_database("demo")

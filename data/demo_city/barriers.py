@@ -81,3 +81,11 @@ def build_barriers(rng: np.random.Generator, lattice: Lattice) -> Barriers:
         phases=phases,
         linear_scale=f,
     )
+
+
+def free_cells(lattice: Lattice, barriers: Barriers) -> np.ndarray:
+    """(nx, ny) bool: cells of kept superblocks that are clear of the river and railway corridors."""
+    quads = lattice.cell_quads()
+    free = lattice.cell_kept()
+    free[free] = ~barriers.blocked(shapely.polygons(quads[free]))
+    return free

@@ -39,6 +39,12 @@ NEW_TOWN_JITTER_M = 4.0
 ROAD_JITTER_M = 1.5
 
 
+def per_cell(per_superblock: np.ndarray) -> np.ndarray:
+    """Spread a (n_sb_x, n_sb_y) superblock array to its (nx, ny) cells."""
+    c = CELLS_PER_SUPERBLOCK
+    return np.repeat(np.repeat(per_superblock, c, axis=0), c, axis=1)
+
+
 @dataclass(frozen=True)
 class Lattice:
     """The jittered lattice in UTM metres and the superblocks kept inside the district."""
@@ -70,7 +76,7 @@ class Lattice:
 
     def cell_kept(self) -> np.ndarray:
         """(nx, ny) bool: the cell belongs to a kept superblock."""
-        return np.repeat(np.repeat(self.sb_kept, CELLS_PER_SUPERBLOCK, 0), CELLS_PER_SUPERBLOCK, 1)
+        return per_cell(self.sb_kept)
 
     def lattice_position(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Approximate fractional lattice indices (ix, iy) of UTM points (x, y) in metres."""
@@ -148,7 +154,7 @@ def build_lattice(rng: np.random.Generator, scale: float, outline_utm: shapely.M
     sb_old = np.hypot(sb_cx[:, None] - cx, sb_cy[None, :] - cy) <= OLD_TOWN_RADIUS_M * f
 
     # A node is old-town when every cell around it is (the border counts as its neighbour).
-    cell_old = np.pad(np.repeat(np.repeat(sb_old, c, 0), c, 1), 1, mode="edge")
+    cell_old = np.pad(per_cell(sb_old), 1, mode="edge")
     node_old = cell_old[:-1, :-1] & cell_old[1:, :-1] & cell_old[:-1, 1:] & cell_old[1:, 1:]
     ix, iy = np.meshgrid(np.arange(nx + 1), np.arange(ny + 1), indexing="ij")
     on_road = (ix % c == 0) | (iy % c == 0)

@@ -98,7 +98,7 @@ def combined_names(rng: np.random.Generator, prefixes: tuple[str, ...], suffixes
     Raises ValueError when the syllable lists cannot make enough distinct names.
     """
     taken = set() if taken is None else taken
-    pairs = [(p, s) for p in prefixes for s in suffixes]
+    pairs = [(p, s) for p in prefixes for s in suffixes if p[-1] != s[0]]  # no "华苑苑"
     order = rng.permutation(len(pairs))
     names: list[str] = []
     for k in order:
@@ -123,11 +123,11 @@ def lane_names(rng: np.random.Generator, n: int) -> list[str]:
     return (head + pool[len(OLD_LANES):])[:n]
 
 
-def dedupe(names: list[str]) -> list[str]:
-    """Make names unique by appending （2）, （3）, … to repeats, keeping the first as it is."""
+def dedupe(names: list[str], pattern: str = "{name}（{k}）") -> list[str]:
+    """Make names unique: the k-th repeat (k ≥ 2) becomes `pattern` filled with name and k."""
     counts: dict[str, int] = {}
     out = []
     for name in names:
         counts[name] = counts.get(name, 0) + 1
-        out.append(name if counts[name] == 1 else f"{name}（{counts[name]}）")
+        out.append(name if counts[name] == 1 else pattern.format(name=name, k=counts[name]))
     return out
