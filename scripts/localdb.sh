@@ -31,8 +31,13 @@ start() {
             --locale=C.UTF-8 >/dev/null
     fi
     if ! as_owner "$bindir/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
-        as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 \
-            -o "-p $port -k '$pgdata' -c listen_addresses=127.0.0.1" start >/dev/null
+        if ! as_owner "$bindir/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 \
+            -o "-p $port -k '$pgdata' -c listen_addresses=127.0.0.1" start >/dev/null; then
+            echo "PostgreSQL did not start; the end of $logfile says:" >&2
+            tail -n 5 "$logfile" >&2
+            echo "(if port $port is taken, set WANGGE_PGPORT or DATABASE_URL)" >&2
+            exit 1
+        fi
     fi
     local psql=(psql -X -q -h 127.0.0.1 -p "$port" -U "$superuser" -d postgres)
     if [ -z "$("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" ]; then
