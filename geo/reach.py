@@ -1,0 +1,89 @@
+"""Walking distances from points snapped onto the network (scipy's Dijkstra, in metres)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from scipy.sparse import csr_matrix, vstack
+from scipy.sparse.csgraph import dijkstra
+
+from geo.graph import MIN_EDGE_M, WalkGraph
+from geo.snap import Snapped
+
+# Sources routed together; bounds memory to CHUNK × nodes distances (never sources × nodes).
+CHUNK = 32
+
+
+def with_sources(graph: WalkGraph, sources: Snapped) -> csr_matrix:
+    """The graph plus one node per source (index n_nodes + i), joined to its edge's two ends.
+
+    The extra links are one-way (source → end), so no route passes through a source.
+    """
+    n, s = graph.n_nodes, len(sources.edge)
+    u, v = graph.u[sources.edge], graph.v[sources.edge]
+    to_u = np.maximum(sources.offset_m, MIN_EDGE_M)
+    to_v = np.maximum(graph.length_m[sources.edge] - sources.offset_m, MIN_EDGE_M)
+    rows = np.repeat(np.arange(s), 2)
+    cols = np.column_stack([u, v]).ravel()
+    data = np.column_stack([to_u, to_v]).ravel()
+    extra = csr_matrix((data, (rows, cols)), shape=(s, n + s))
+    base = graph.matrix
+    padded = csr_matrix((base.data, base.indices, base.indptr), shape=(n, n + s))
+    return vstack([padded, extra], format="csr")
+
+
+def distances_from(graph: WalkGraph, sources: Snapped, indices: np.ndarray,
+                   limit_m: float) -> Iterator[tuple[int, np.ndarray]]:
+    """For each source index in `indices`: the walking distance to every node (inf beyond limit)."""
+    matrix = with_sources(graph, sources)
+    n = graph.n_nodes
+    for start in range(0, len(indices), CHUNK):
+        block_indices = indices[start:start + CHUNK]
+        block = dijkstra(matrix, directed=True, indices=n + block_indices, limit=limit_m)
+        for row, i in enumerate(block_indices):
+            yield int(i), block[row, :n]
+
+
+def nearest_source(graph: WalkGraph, sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
+    """One multi-source pass: each node's distance to its nearest source and that source's index.
+
+    Nodes no source reaches get distance inf and source -1.
+    """
+    n = graph.n_nodes
+    if len(sources.edge) == 0:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    matrix = with_sources(graph, sources)
+    dist, _, origin = dijkstra(matrix, directed=True, indices=n + np.arange(len(sources.edge)),
+                               min_only=True, return_predecessors=True)
+    origin = origin[:n].astype(np.int64)
+    return dist[:n], np.where(origin >= 0, origin - n, -1)
+
+
+def to_points(graph: WalkGraph, node_dist: np.ndarray, node_source: np.ndarray, points: Snapped,
+              sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each snapped point to its nearest source, and that source's index.
+
+    A point is reached through either end of its edge, or straight along the edge from a
+    source on the same edge. Off-network points get inf and -1.
+    """
+    e = points.edge
+    via_u = node_dist[graph.u[e]] + points.offset_m
+    via_v = node_dist[graph.v[e]] + graph.length_m[e] - points.offset_m
+    dist = np.minimum(via_u, via_v)
+    source = np.where(via_u <= via_v, node_source[graph.u[e]], node_source[graph.v[e]])
+    if len(sources.edge):
+        by_edge = np.argsort(sources.edge, kind="stable")
+        sorted_edges = sources.edge[by_edge]
+        lo = np.searchsorted(sorted_edges, e, side="left")
+        hi = np.searchsorted(sorted_edges, e, side="right")
+        for i in np.flatnonzero(hi > lo):
+            same = by_edge[lo[i]:hi[i]]
+            direct = np.abs(sources.offset_m[same] - points.offset_m[i])
+            best = int(np.argmin(direct))
+            if direct[best] < dist[i]:
+                dist[i], source[i] = direct[best], same[best]
+    off = ~points.on_network
+    dist[off], source[off] = np.inf, -1
+    source[~np.isfinite(dist)] = -1
+    return dist, source
