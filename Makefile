@@ -19,6 +19,7 @@ export DATABASE_URL
 demo: setup db data serve
 
 test: setup db
+	$(BIN)/ruff check geo api web data tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: system venv

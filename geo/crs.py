@@ -90,6 +90,11 @@ def to_storage(geoms: np.ndarray, declared: Declared) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
+def to_ewkb(geom: shapely.Geometry) -> str:
+    """Hex EWKB with SRID 4326, the text form PostGIS accepts in COPY for geometry columns."""
+    return shapely.to_wkb(shapely.set_srid(geom, STORAGE_EPSG), hex=True, include_srid=True)
+
+
 def metric_crs(bounds: tuple[float, float, float, float]) -> CRS:
     """The UTM zone (WGS 84) best suited for metric work on data within `bounds`.
 

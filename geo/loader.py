@@ -10,7 +10,6 @@ from typing import Literal
 
 import numpy as np
 import psycopg
-import shapely
 from psycopg import sql
 
 from geo import attributes, codes, crs, geometry, readers, topology
@@ -190,7 +189,7 @@ def _prepare_edges(conn: psycopg.Connection, values: dict[str, list[object]], ge
         conn.execute("DELETE FROM network_nodes")
         with conn.cursor().copy("COPY network_nodes (id, geom) FROM STDIN") as copy:
             for node_id, point in enumerate(nodes, start=1):
-                copy.write_row((node_id, _ewkb(point)))
+                copy.write_row((node_id, crs.to_ewkb(point)))
 
 
 def _stage(conn: psycopg.Connection, layer: Layer, values: dict[str, list[object]], attrs: list[str],
@@ -209,14 +208,10 @@ def _stage(conn: psycopg.Connection, layer: Layer, values: dict[str, list[object
         for i in np.flatnonzero(keep):
             record = [int(rows[i]), *(values[c][i] for c in layer.column_names), attrs[i]]
             if layer.geometry:
-                record.append(_ewkb(geoms[i]))
+                record.append(crs.to_ewkb(geoms[i]))
             copy.write_row(record)
     conn.execute(sql.SQL("ANALYZE {}").format(stage))
     return stage
-
-
-def _ewkb(geom: shapely.Geometry) -> str:
-    return shapely.to_wkb(shapely.set_srid(geom, crs.STORAGE_EPSG), hex=True, include_srid=True)
 
 
 def _upsert(conn: psycopg.Connection, layer: Layer, stage: sql.Identifier, *, replace: bool, source: str) -> int:

@@ -193,7 +193,7 @@ def build_admin(rng: np.random.Generator, lattice: Lattice, land: LandUse, build
     people = names.distinct_person_names(rng, int(len(grids) + n_workers.sum()))
     starts = np.concatenate([[0], np.cumsum(n_workers + 1)])
     grids["leader"] = [people[s] for s in starts[:-1]]
-    grids["workers"] = [WORKER_SEPARATOR.join(people[s + 1:s + 1 + w]) for s, w in zip(starts, n_workers)]
+    grids["workers"] = [WORKER_SEPARATOR.join(people[s + 1:s + 1 + w]) for s, w in zip(starts[:-1], n_workers, strict=True)]
     grids["party_group"] = grids["name"] + "党小组"
 
     comm_df = communities.assign(geometry=comm_geoms)

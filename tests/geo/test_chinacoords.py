@@ -26,7 +26,7 @@ def distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 def scalar_loop(func, lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """Apply a scalar-only (lon, lat) -> (lon, lat) function point by point."""
-    out = np.array([func(float(x), float(y)) for x, y in zip(lon, lat)])
+    out = np.array([func(float(x), float(y)) for x, y in zip(lon, lat, strict=True)])
     return out[:, 0], out[:, 1]
 
 

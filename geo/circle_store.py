@@ -1,0 +1,79 @@
+"""Compute walking circles for the stations that need them and store them in PostGIS."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import psycopg
+import shapely
+
+from geo import graph as graph_mod
+from geo import snap
+from geo import stations as stations_mod
+from geo.circles import Circle, WalkParams, circles
+from geo.crs import to_ewkb
+from geo.db import sql as sql_file
+from geo.graph import WalkGraph
+
+
+@dataclass
+class CirclesReport:
+    """What a recompute did: stations recomputed and kept, those too far from the network."""
+
+    computed: int
+    kept: int
+    off_network: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def network_version(conn: psycopg.Connection) -> int:
+    """Id of the import that last changed the walking network (0 if none)."""
+    return conn.execute(sql_file("network_version")).fetchone()[0]
+
+
+def recompute(conn: psycopg.Connection, params: WalkParams, *, full: bool = False, workers: int = 1,
+              graph: WalkGraph | None = None, progress: Callable[[int], None] | None = None,
+              on_total: Callable[[int], None] | None = None) -> CirclesReport:
+    """Bring the stored circles up to date in one transaction.
+
+    Only stations added, moved, or computed with other parameters or on another network
+    are recomputed (all of them with `full`); circles of removed stations go with them.
+    """
+    started = time.perf_counter()
+    version = network_version(conn)
+    minutes = list(params.minutes)
+    with conn.transaction():
+        fresh = set() if full else {r[0] for r in conn.execute(sql_file("circles_fresh"), {
+            "speed_kmh": params.speed_kmh, "buffer_m": params.buffer_m,
+            "network_version": version, "minutes": minutes})}
+        everything = stations_mod.load(conn)
+        stale = everything.select(np.array([i not in fresh for i in everything.ids], dtype=bool))
+        conn.execute("DELETE FROM walk_circles WHERE NOT (station_id = ANY(%s))", (sorted(fresh),))
+        if on_total:
+            on_total(len(stale))
+        off: list[str] = []
+        if len(stale):
+            graph = graph or graph_mod.load(conn)
+            snapped = snap.snap(graph, snap.lonlat_to_points(graph, stale.lon, stale.lat))
+            off = [str(c) for c in stale.codes[~snapped.on_network]]
+            _store(conn, graph, stale, snapped, params, version,
+                   circles(graph, snapped, params, workers=workers, progress=progress))
+    return CirclesReport(len(stale) - len(off), len(fresh), off, time.perf_counter() - started)
+
+
+def _store(conn: psycopg.Connection, graph: WalkGraph, stale: stations_mod.Stations, snapped: snap.Snapped,
+           params: WalkParams, version: int, results: Iterable[Circle]) -> None:
+    columns = ("station_id, minutes, limit_m, speed_kmh, buffer_m, network_version, station_geom, "
+               "snap_distance_m, reached_length_m, area_m2, geom")
+    transform = graph.to_storage
+    with conn.cursor().copy(f"COPY walk_circles ({columns}) FROM STDIN") as copy:
+        for circle in results:
+            i = circle.source
+            lonlat = shapely.transform(circle.geom, lambda xy: np.column_stack(transform.transform(xy[:, 0], xy[:, 1])))
+            station_point = shapely.Point(stale.lon[i], stale.lat[i])
+            copy.write_row((int(stale.ids[i]), circle.minutes, circle.limit_m, params.speed_kmh, params.buffer_m,
+                            version, to_ewkb(station_point), float(snapped.distance_m[i]),
+                            round(circle.reached_length_m, 2), round(circle.geom.area, 1), to_ewkb(lonlat)))
