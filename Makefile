@@ -44,6 +44,9 @@ endif
 data: db
 	$(BIN)/wangge generate $(DEMO_DIR)
 	$(BIN)/wangge load $(DEMO_DIR) --replace
+	$(BIN)/wangge circles
+	$(BIN)/wangge access
+	$(BIN)/wangge access --at 22:00
 
 serve:
 	$(BIN)/wangge serve --host $(HOST) --port $(PORT)

@@ -16,6 +16,7 @@ from geo import stations as stations_mod
 from geo.circles import Circle, WalkParams, circles
 from geo.crs import to_ewkb
 from geo.db import sql as sql_file
+from geo.export import COORDINATE_DECIMALS
 from geo.graph import WalkGraph
 
 
@@ -27,6 +28,14 @@ class CirclesReport:
     kept: int
     off_network: list[str] = field(default_factory=list)
     seconds: float = 0.0
+
+
+def circles_geojson(conn: psycopg.Connection, *, minutes: float | None = None, kind: str | None = None,
+                    station: str | None = None) -> bytes:
+    """Stored circles as GeoJSON (EPSG:4326) with their parameters; filters are optional."""
+    row = conn.execute(sql_file("circles_geojson"), {"minutes": minutes, "kind": kind, "station": station,
+                                                     "decimals": COORDINATE_DECIMALS}).fetchone()
+    return row[0].encode("utf-8")
 
 
 def network_version(conn: psycopg.Connection) -> int:

@@ -54,7 +54,7 @@ class Pieces:
 
     @property
     def length_m(self) -> float:
-        """Total reached street length in metres (overlapping spans counted twice)."""
+        """Total reached street length in metres (spans on one edge never overlap)."""
         return float(np.sum(self.end_m - self.start_m))
 
 
@@ -72,13 +72,28 @@ def reached(graph: WalkGraph, node_dist: np.ndarray, limit_m: float, own_edge: i
     from_u = ~whole & (du < limit_m)
     from_v = ~whole & (dv < limit_m)
     own_length = graph.length_m[own_edge]
-    edge = np.concatenate([edges[whole], edges[from_u], edges[from_v], [own_edge]])
-    start = np.concatenate([np.zeros(whole.sum()), np.zeros(from_u.sum()),
-                            length[from_v] - (limit_m - dv[from_v]), [max(0.0, own_offset_m - limit_m)]])
-    end = np.concatenate([length[whole], limit_m - du[from_u], length[from_v],
-                          [min(own_length, own_offset_m + limit_m)]])
+    edge = np.concatenate([edges[whole], edges[from_u], edges[from_v]])
+    start = np.concatenate([np.zeros(whole.sum()), np.zeros(from_u.sum()), length[from_v] - (limit_m - dv[from_v])])
+    end = np.concatenate([length[whole], limit_m - du[from_u], length[from_v]])
+    own = edge == own_edge
+    spans = _merge([(a, b) for a, b in zip(start[own], end[own], strict=True)]
+                   + [(max(0.0, own_offset_m - limit_m), min(own_length, own_offset_m + limit_m))])
+    edge = np.concatenate([edge[~own], np.full(len(spans), own_edge)])
+    start = np.concatenate([start[~own], [a for a, _ in spans]])
+    end = np.concatenate([end[~own], [b for _, b in spans]])
     keep = end > start
     return Pieces(edge[keep].astype(np.int64), start[keep], np.minimum(end[keep], graph.length_m[edge[keep]]))
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Union of intervals on one edge (metres), as disjoint sorted intervals."""
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 @dataclass

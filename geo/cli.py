@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 from geo import loader
+from geo.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH
 from geo.db import connect
 from geo.errors import WanggeError
 from geo.migrate import migrate
@@ -47,6 +50,21 @@ def _parser() -> argparse.ArgumentParser:
                      help="keep features failing nesting/overlap/area checks (recorded in the imports log)")
     cmd.add_argument("--replace", action="store_true", help="also delete stored features absent from the input")
     cmd.set_defaults(run=_load)
+
+    cmd = commands.add_parser("circles", help="compute walking circles of the stations that need them")
+    cmd.add_argument("--minutes", default=",".join(f"{m:g}" for m in DEFAULT_MINUTES),
+                     help="walking times in minutes, comma-separated")
+    cmd.add_argument("--speed-kmh", type=float, default=DEFAULT_SPEED_KMH)
+    cmd.add_argument("--buffer-m", type=float, default=DEFAULT_BUFFER_M)
+    cmd.add_argument("--full", action="store_true", help="recompute every station")
+    cmd.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    cmd.set_defaults(run=_circles)
+
+    cmd = commands.add_parser("access", help="walking distance from every building to its nearest station")
+    cmd.add_argument("--at", type=dt.time.fromisoformat, default=None,
+                     help="time of day HH:MM: only stations open then count")
+    cmd.add_argument("--include-planned", action="store_true")
+    cmd.set_defaults(run=_access)
 
     cmd = commands.add_parser("serve", help="serve the web app and API")
     cmd.add_argument("--host", default="127.0.0.1")
@@ -94,6 +112,36 @@ def _load(args: argparse.Namespace) -> int:
             print(f"  跳过 {problem}")
         for problem in report.accepted_problems:
             print(f"  保留但有问题 {problem}")
+    return 0
+
+
+def _circles(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from geo import circle_store
+    from geo.circles import WalkParams
+
+    try:
+        params = WalkParams(tuple(float(m) for m in args.minutes.split(",")), args.speed_kmh, args.buffer_m)
+    except ValueError as exc:
+        raise WanggeError(f"参数错误：{exc}") from None
+    with connect(_url()) as conn, tqdm(unit="站", desc="步行圈") as bar:
+        report = circle_store.recompute(conn, params, full=args.full, workers=args.workers,
+                                        progress=bar.update, on_total=lambda n: bar.reset(total=n))
+    print(f"步行圈：重算{report.computed}个驿站，沿用{report.kept}个，用时{report.seconds:.1f}秒"
+          f"（{'、'.join(f'{m:g}' for m in params.minutes)}分钟，{params.speed_kmh:g}公里/小时，缓冲{params.buffer_m:g}米）")
+    if report.off_network:
+        print("离步行路网过远、未计算的驿站：" + "、".join(report.off_network))
+    return 0
+
+
+def _access(args: argparse.Namespace) -> int:
+    from geo import access
+
+    with connect(_url()) as conn:
+        report = access.recompute(conn, at=args.at, include_planned=args.include_planned)
+    when = f"{args.at:%H:%M}开放的" if args.at else ""
+    print(f"可达性：{report.buildings}栋楼、{report.nodes}个路网节点到最近{when}驿站（共{report.stations}个）的步行距离已更新")
     return 0
 
 

@@ -1,5 +1,5 @@
 """One router per resource; `ROUTERS` collects them for the app factory."""
 
-from api.routes import health, layers, pages
+from api.routes import health, layers, pages, walking
 
-ROUTERS = (pages.router, health.router, layers.router)
+ROUTERS = (pages.router, health.router, layers.router, walking.router)

@@ -1,0 +1,84 @@
+"""Walking circles and walking access: recompute, and read as GeoJSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from api.deps import Conn, Settings
+from geo import access, circle_store
+from geo.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, WalkParams
+from geo.export import BadRequest
+
+router = APIRouter(tags=["步行圈与可达性"])
+GEOJSON = "application/geo+json"
+
+
+class CirclesRequest(BaseModel):
+    """Parameters of a circles recompute."""
+
+    minutes: list[float] = Field(default=list(DEFAULT_MINUTES), description="步行时间（分钟）")
+    speed_kmh: float = Field(default=DEFAULT_SPEED_KMH, gt=0, description="步行速度（公里/小时）")
+    buffer_m: float = Field(default=DEFAULT_BUFFER_M, ge=0, description="路网缓冲距离（米）")
+    full: bool = Field(default=False, description="全部重算（默认只算新增、移动或参数变化的驿站）")
+
+
+def _params(body: CirclesRequest) -> WalkParams:
+    try:
+        return WalkParams(tuple(body.minutes), body.speed_kmh, body.buffer_m)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+@router.post("/circles/recompute", summary="重算步行圈")
+def recompute_circles(body: CirclesRequest, conn: Conn) -> dict[str, object]:
+    """Recompute the circles that are out of date (all with `full`)."""
+    report = circle_store.recompute(conn, _params(body), full=body.full)
+    return {"computed": report.computed, "kept": report.kept, "off_network": report.off_network,
+            "seconds": round(report.seconds, 2)}
+
+
+@router.get("/circles", summary="步行圈GeoJSON", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
+def read_circles(
+    conn: Conn,
+    minutes: Annotated[float | None, Query(gt=0, description="步行时间（分钟），如 15")] = None,
+    kind: Annotated[str | None, Query(description="驿站类型")] = None,
+    station: Annotated[str | None, Query(description="驿站编码")] = None,
+) -> Response:
+    """Stored circles in EPSG:4326 with the parameters they were computed with."""
+    return Response(circle_store.circles_geojson(conn, minutes=minutes, kind=kind, station=station),
+                    media_type=GEOJSON)
+
+
+AtTime = Annotated[dt.time | None, Query(description="时刻（HH:MM），只计此时开放的驿站；不填则不限时段")]
+
+
+@router.post("/access/recompute", summary="重算楼栋到最近驿站的步行距离")
+def recompute_access(conn: Conn, at: AtTime = None, include_planned: bool = False) -> dict[str, object]:
+    """One multi-source pass per station kind; replaces the previous run for the same time."""
+    report = access.recompute(conn, at=at, include_planned=include_planned)
+    return {"run_id": report.run_id, "stations": report.stations, "buildings": report.buildings,
+            "nodes": report.nodes}
+
+
+@router.get("/access/buildings", summary="楼栋步行可达性GeoJSON", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
+def read_access(
+    conn: Conn,
+    settings: Settings,
+    kind: Annotated[str, Query(description="驿站类型，“全部”为任意类型")] = access.ANY_KIND,
+    at: AtTime = None,
+    include_planned: bool = False,
+    speed_kmh: Annotated[float, Query(gt=0, description="换算步行分钟所用速度")] = DEFAULT_SPEED_KMH,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Each building's nearest station of `kind` and its walking distance (m) and time (min)."""
+    page = settings.default_page_size if limit is None else limit
+    if page > settings.max_page_size:
+        raise BadRequest(f"limit 不能超过 {settings.max_page_size}")
+    return Response(access.buildings_geojson(conn, kind=kind, at=at, include_planned=include_planned,
+                                             speed_kmh=speed_kmh, limit=page, offset=offset), media_type=GEOJSON)

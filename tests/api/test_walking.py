@@ -1,0 +1,53 @@
+"""Walking circles and access over HTTP, on the demo district."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from geo.loader import LoadOptions, load_directory
+from geo.settings import DatabaseSettings
+
+
+@pytest.fixture(scope="module")
+def client(make_database, demo_dir) -> Iterator[TestClient]:
+    url = make_database("walk_api")
+    with psycopg.connect(url) as conn:
+        load_directory(conn, demo_dir, LoadOptions())
+    with TestClient(create_app(DatabaseSettings(url=url))) as test_client:
+        yield test_client
+
+
+def test_recompute_then_read_circles(client: TestClient) -> None:
+    body = client.post("/circles/recompute", json={"minutes": [15]}).json()
+    assert body["computed"] == 81 and body["kept"] == 0
+    again = client.post("/circles/recompute", json={"minutes": [15]}).json()
+    assert again["computed"] == 0 and again["kept"] == 81
+    circles = client.get("/circles", params={"kind": "暖新驿站"}).json()
+    assert len(circles["features"]) == 10
+    feature = circles["features"][0]
+    assert feature["properties"]["minutes"] == 15 and feature["properties"]["limit_m"] == pytest.approx(1000)
+    assert shapely.geometry.shape(feature["geometry"]).is_valid
+
+
+def test_bad_parameters_are_a_clear_400(client: TestClient) -> None:
+    response = client.post("/circles/recompute", json={"minutes": [-5]})
+    assert response.status_code == 400 and "正数" in response.json()["detail"]
+    assert client.post("/circles/recompute", json={"speed_kmh": 0}).status_code == 422
+
+
+def test_access_by_hour(client: TestClient) -> None:
+    day = client.post("/access/recompute").json()
+    night = client.post("/access/recompute", params={"at": "23:00"}).json()
+    assert night["stations"] < day["stations"] and day["buildings"] == 6097
+    page = client.get("/access/buildings", params={"at": "23:00", "limit": 50}).json()
+    assert page["computed"] and page["numberReturned"] == 50
+    props = page["features"][0]["properties"]
+    assert props["distance_m"] > 0 and props["walk_minutes"] == pytest.approx(props["distance_m"] / (4000 / 60), abs=0.06)
+    missing = client.get("/access/buildings", params={"at": "03:00"}).json()
+    assert missing["computed"] is False and missing["features"] == []

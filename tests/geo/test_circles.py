@@ -1,0 +1,112 @@
+"""Walking circles and distances on hand-made networks whose answers are known."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+import shapely
+
+from geo import reach, snap
+from geo.circles import WalkParams, circles
+from geo.stations import is_open
+from tests.geo import networks
+
+PARAMS_1KM = WalkParams(minutes=(15,), speed_kmh=4.0, buffer_m=25.0)
+
+
+def _circle(graph, station_xy, params=PARAMS_1KM):
+    sources = snap.snap(graph, networks.points(station_xy))
+    return list(circles(graph, sources, params))
+
+
+def test_defaults_follow_gb_50180() -> None:
+    params = WalkParams()
+    assert params.minutes == (5.0, 10.0, 15.0)
+    assert params.limit_m(15) == pytest.approx(1000)
+    assert params.limit_m(10) == pytest.approx(666.7, abs=0.1)  # within the standard's 500-670 m
+    assert params.limit_m(5) == pytest.approx(333.3, abs=0.1)  # about 300 m
+
+
+def test_partial_edge_counts() -> None:
+    # A - 600 m - B - 600 m - C; station at A: all of AB and 400 m of BC are within 1,000 m.
+    graph = networks.graph([((0, 0), (600, 0)), ((600, 0), (1200, 0))])
+    (circle,) = _circle(graph, (0, 0))
+    assert circle.reached_length_m == pytest.approx(1000)
+    expected = networks.line((0, 0), (1000, 0)).buffer(25, quad_segs=4)
+    assert circle.geom.symmetric_difference(expected).area < 1e-6
+
+
+def test_station_mid_edge_walks_both_ways() -> None:
+    graph = networks.graph([((0, 0), (3000, 0))])
+    (circle,) = _circle(graph, (1500, 10))  # 10 m off the street, snapped onto it
+    assert circle.reached_length_m == pytest.approx(2000)
+    expected = networks.line((500, 0), (2500, 0)).buffer(25, quad_segs=4)
+    assert circle.geom.symmetric_difference(expected).area < 1e-6
+
+
+def test_rings_nest_and_each_equals_its_own_buffer() -> None:
+    graph = networks.graph([((0, 0), (2000, 0)), ((1000, 0), (1000, 800))])
+    rings = _circle(graph, (0, 0), WalkParams())
+    assert [c.minutes for c in rings] == [5, 10, 15]
+    for small, large in zip(rings, rings[1:], strict=False):
+        assert large.geom.contains(small.geom)
+    # 15 min: 1,000 m along the main street; nothing up the side street at x = 1,000 m.
+    assert rings[2].geom.symmetric_difference(networks.line((0, 0), (1000, 0)).buffer(25, quad_segs=4)).area < 1e-6
+
+
+def test_fully_reached_loop_keeps_its_hole() -> None:
+    # A 200 m square block: walking round it is 800 m; the block's inside stays a hole.
+    square = [((0, 0), (200, 0)), ((200, 0), (200, 200)), ((200, 200), (0, 200)), ((0, 200), (0, 0))]
+    (circle,) = _circle(networks.graph(square), (0, 0))
+    (polygon,) = circle.geom.geoms
+    assert len(polygon.interiors) == 1
+    assert shapely.Polygon(polygon.interiors[0]).area == pytest.approx(150 * 150)
+
+
+def test_gated_compound_is_entered_only_through_its_gate() -> None:
+    # Street along y = 0; a compound north of it whose only gate is 400 m east.
+    # A building 30 m north of the station inside the compound is 400 + 400 + 30 m away on foot.
+    segments = [((0, 0), (400, 0)),          # street from the station to the gate
+                ((400, 0), (400, 30)),       # gate
+                ((400, 30), (0, 30))]        # path inside the compound back west
+    graph = networks.graph(segments)
+    sources = snap.snap(graph, networks.points((0, -5)))
+    buildings = snap.snap(graph, networks.points((0, 35)))
+    node_dist, node_src = reach.nearest_source(graph, sources)
+    dist, src = reach.to_points(graph, node_dist, node_src, buildings, sources)
+    assert dist[0] == pytest.approx(830) and src[0] == 0
+    (circle,) = _circle(graph, (0, -5), WalkParams(minutes=(9,), speed_kmh=4.0, buffer_m=10))  # 600 m
+    assert circle.reached_length_m == pytest.approx(600)  # 400 + 30 + 170 of the inner path
+
+
+def test_bridge_decides_who_is_near() -> None:
+    # Two banks 100 m apart, one bridge at x = 1,000; the station is on the south bank at x = 0.
+    graph = networks.graph([((0, 0), (1000, 0)), ((1000, 0), (1000, 100)), ((1000, 100), (0, 100))])
+    sources = snap.snap(graph, networks.points((0, 0)))
+    across = snap.snap(graph, networks.points((0, 100), (900, 100)))
+    node_dist, node_src = reach.nearest_source(graph, sources)
+    dist, _ = reach.to_points(graph, node_dist, node_src, across, sources)
+    assert dist.tolist() == pytest.approx([2100, 1200])
+
+
+def test_nearest_station_on_the_same_edge_is_reached_directly() -> None:
+    graph = networks.graph([((0, 0), (1000, 0))])
+    sources = snap.snap(graph, networks.points((700, 0), (100, 0)))
+    buildings = snap.snap(graph, networks.points((650, 0), (0, 0), (2000, 5000)))
+    node_dist, node_src = reach.nearest_source(graph, sources)
+    dist, src = reach.to_points(graph, node_dist, node_src, buildings, sources)
+    assert dist[:2].tolist() == pytest.approx([50, 100]) and src[:2].tolist() == [0, 1]
+    assert np.isinf(dist[2]) and src[2] == -1  # 5 km off the network
+
+
+@pytest.mark.parametrize(("hours", "at", "open_"), [
+    ((False, dt.time(8), dt.time(20)), dt.time(19, 59), True),
+    ((False, dt.time(8), dt.time(20)), dt.time(22), False),
+    ((False, dt.time(20), dt.time(2)), dt.time(1), True),
+    ((False, dt.time(20), dt.time(2)), dt.time(12), False),
+    ((True, None, None), dt.time(3), True),
+])
+def test_opening_hours(hours: tuple, at: dt.time, open_: bool) -> None:
+    assert is_open(*hours, at) is open_
