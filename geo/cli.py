@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--replace", action="store_true", help="also delete stored features absent from the input")
     cmd.set_defaults(run=_load)
 
+    cmd = commands.add_parser("load-osm", help="replace the walking network with an OpenStreetMap .pbf extract")
+    cmd.add_argument("path", type=Path)
+    cmd.add_argument("--bbox", help="west,south,east,north in degrees (EPSG:4326)")
+    cmd.set_defaults(run=_load_osm)
+
     cmd = commands.add_parser("circles", help="compute walking circles of the stations that need them")
     cmd.add_argument("--minutes", default=",".join(f"{m:g}" for m in DEFAULT_MINUTES),
                      help="walking times in minutes, comma-separated")
@@ -112,6 +117,18 @@ def _load(args: argparse.Namespace) -> int:
             print(f"  跳过 {problem}")
         for problem in report.accepted_problems:
             print(f"  保留但有问题 {problem}")
+    return 0
+
+
+def _load_osm(args: argparse.Namespace) -> int:
+    from geo import osm
+    from geo.export import BBox
+
+    box = BBox.parse(args.bbox) if args.bbox else None
+    with connect(_url()) as conn, conn.transaction():
+        bounds = (box.west, box.south, box.east, box.north) if box else None
+        edges, nodes = osm.import_pbf(conn, args.path, bounding_box=bounds)
+    print(f"步行路网已替换为 {args.path.name}：{edges}条路段，{nodes}个节点；请运行 wangge circles 更新步行圈")
     return 0
 
 

@@ -90,8 +90,8 @@ def to_storage(geoms: np.ndarray, declared: Declared) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def to_ewkb(geom: shapely.Geometry) -> str:
-    """Hex EWKB with SRID 4326, the text form PostGIS accepts in COPY for geometry columns."""
+def to_ewkb(geom: shapely.Geometry | np.ndarray) -> str | np.ndarray:
+    """Hex EWKB with SRID 4326 (element-wise for arrays), as PostGIS takes geometry in COPY."""
     return shapely.to_wkb(shapely.set_srid(geom, STORAGE_EPSG), hex=True, include_srid=True)
 
 

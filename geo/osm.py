@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo import topology
-from geo.crs import STORAGE_EPSG
+from geo.crs import STORAGE_EPSG, to_ewkb
 from geo.errors import ImportRejected, Problem
 
 NETWORK_TYPE = "walking"
@@ -60,17 +60,17 @@ def import_pbf(conn: psycopg.Connection, path: Path, *,
     Returns (edges loaded, nodes loaded).
     """
     nodes, edges = read_pbf(path, bounding_box)
-    net = build_network(nodes, edges)
+    net = build_network(nodes, edges, source=str(path))
     with conn.transaction():
         conn.execute("DELETE FROM network_edges")
         conn.execute("DELETE FROM network_nodes")
         with conn.cursor().copy("COPY network_nodes (id, geom) FROM STDIN") as copy:
-            for node_id, point in zip(net.node_ids.tolist(), _ewkb(net.node_points), strict=True):
+            for node_id, point in zip(net.node_ids.tolist(), to_ewkb(net.node_points), strict=True):
                 copy.write_row((node_id, point))
         columns = "id, source, target, kind, length_m, attrs, geom"
         with conn.cursor().copy(f"COPY network_edges ({columns}) FROM STDIN") as copy:
             rows = zip(net.source.tolist(), net.target.tolist(), net.kind.tolist(), net.length_m.tolist(),
-                       net.attrs, _ewkb(net.lines), strict=True)
+                       net.attrs, to_ewkb(net.lines), strict=True)
             for edge_id, row in enumerate(rows, start=1):
                 copy.write_row((edge_id, *row))
         conn.execute(
@@ -96,8 +96,8 @@ def read_pbf(path: Path, bounding_box: tuple[float, float, float, float] | None 
     return nodes, edges
 
 
-def build_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> Network:
-    """Check and fix pyrosm's edges; keep the largest connected component."""
+def build_network(nodes: pd.DataFrame, edges: pd.DataFrame, source: str = "") -> Network:
+    """Check and fix pyrosm's edges; keep the largest connected component (`source` names the file)."""
     dropped: dict[str, int] = {}
 
     def check(keep: np.ndarray, passes: np.ndarray, reason: str) -> np.ndarray:
@@ -131,6 +131,8 @@ def build_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> Network:
     length = np.zeros(len(u))
     length[keep] = topology.geodesic_lengths_m(lines[keep])
     keep = check(keep, length > 0, "长度为零")
+    if not keep.any():
+        raise ImportRejected([Problem(source, f"没有可用的步行道路（{dropped}）")])
 
     # Largest connected component, over the nodes the remaining edges use.
     used, inverse = np.unique(np.concatenate([ui[keep], vi[keep]]), return_inverse=True)
@@ -170,10 +172,5 @@ def _problems(net: Network, source: str) -> list[Problem]:
     """What the import left out, for the imports log."""
     found = [Problem(source, f"丢弃{n}条边：{reason}") for reason, n in net.dropped.items()]
     if net.nodes_dropped:
-        found.append(Problem(source, f"丢弃{net.nodes_dropped}个不在最大连通分量中的节点"))
+        found.append(Problem(source, f"丢弃{net.nodes_dropped}个节点：不在保留的路网中"))
     return found
-
-
-def _ewkb(geoms: np.ndarray) -> list[str]:
-    """Hex EWKB (SRID 4326) of each geometry, as COPY takes it for a geometry column."""
-    return shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True).tolist()
