@@ -32,7 +32,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	touch $@
 
 db:
@@ -47,6 +47,11 @@ data: db
 	$(BIN)/wangge circles
 	$(BIN)/wangge access
 	$(BIN)/wangge access --at 22:00
+
+# Benchmarks print our figures beside their references (see bench/README.md); about 5 minutes.
+bench: setup db
+	$(BIN)/python -m bench.nearest
+	$(BIN)/python -m bench.circles
 
 serve:
 	$(BIN)/wangge serve --host $(HOST) --port $(PORT)

@@ -68,21 +68,19 @@ def recompute(conn: psycopg.Connection, params: WalkParams, *, full: bool = Fals
             graph = graph or graph_mod.load(conn)
             snapped = snap.snap(graph, snap.lonlat_to_points(graph, stale.lon, stale.lat))
             off = [str(c) for c in stale.codes[~snapped.on_network]]
-            _store(conn, graph, stale, snapped, params, version,
-                   circles(graph, snapped, params, workers=workers, progress=progress))
+            _store(conn, stale, snapped, params, version,
+                   circles(graph, snapped, params, workers=workers, lonlat=True, progress=progress))
     return CirclesReport(len(stale) - len(off), len(fresh), off, time.perf_counter() - started)
 
 
-def _store(conn: psycopg.Connection, graph: WalkGraph, stale: stations_mod.Stations, snapped: snap.Snapped,
+def _store(conn: psycopg.Connection, stale: stations_mod.Stations, snapped: snap.Snapped,
            params: WalkParams, version: int, results: Iterable[Circle]) -> None:
     columns = ("station_id, minutes, limit_m, speed_kmh, buffer_m, network_version, station_geom, "
                "snap_distance_m, reached_length_m, area_m2, geom")
-    transform = graph.to_storage
     with conn.cursor().copy(f"COPY walk_circles ({columns}) FROM STDIN") as copy:
         for circle in results:
             i = circle.source
-            lonlat = shapely.transform(circle.geom, lambda xy: np.column_stack(transform.transform(xy[:, 0], xy[:, 1])))
             station_point = shapely.Point(stale.lon[i], stale.lat[i])
             copy.write_row((int(stale.ids[i]), circle.minutes, circle.limit_m, params.speed_kmh, params.buffer_m,
                             version, to_ewkb(station_point), float(snapped.distance_m[i]),
-                            round(circle.reached_length_m, 2), round(circle.geom.area, 1), to_ewkb(lonlat)))
+                            round(circle.reached_length_m, 2), round(circle.area_m2, 1), to_ewkb(circle.geom)))

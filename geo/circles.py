@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -139,12 +140,17 @@ def polygon(lines: np.ndarray, buffer_m: float, base: shapely.Geometry | None = 
 
 @dataclass(frozen=True)
 class Circle:
-    """One station's walking circle for one walking time, in the graph's metric CRS."""
+    """One station's walking circle for one walking time.
+
+    `geom` is in the graph's metric CRS, or in EPSG:4326 when asked for (`lonlat=True`);
+    `area_m2` is measured in the metric CRS either way.
+    """
 
     source: int
     minutes: float
     limit_m: float
     reached_length_m: float
+    area_m2: float
     geom: shapely.MultiPolygon
 
 
@@ -164,28 +170,29 @@ def source_circles(graph: WalkGraph, node_dist: np.ndarray, source: int, edge: i
         new = ~np.isin(pieces.edge, done_edges)
         fresh = Pieces(pieces.edge[new], pieces.start_m[new], pieces.end_m[new])
         previous = polygon(cutter.lines(fresh), params.buffer_m, previous)
-        out.append(Circle(source, minutes, limit, pieces.length_m, previous))
+        out.append(Circle(source, minutes, limit, pieces.length_m, previous.area, previous))
         whole = (pieces.start_m <= 0) & (pieces.end_m >= graph.length_m[pieces.edge])
         done_edges = pieces.edge[whole]
     return out
 
 
-def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: int = 1,
+def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: int = 1, lonlat: bool = False,
             progress: Callable[[int], None] | None = None) -> Iterator[Circle]:
     """Walking circles of every on-network source for every walking time in `params`.
 
     With workers > 1 the sources are shared out to forked processes (the graph is
-    inherited, not copied); results come back in source order chunk by chunk.
+    inherited, not copied); results come back in source order chunk by chunk. With
+    `lonlat` the polygons are returned in EPSG:4326, transformed by the workers.
     """
     chunks = [np.arange(i, min(i + CHUNK, len(sources.edge))) for i in range(0, len(sources.edge), CHUNK)]
     if workers <= 1 or len(chunks) <= 1:
         for chunk in chunks:
-            yield from _chunk_circles(graph, sources, params, chunk)
+            yield from _chunk_circles(graph, sources, params, chunk, lonlat)
             if progress:
                 progress(len(chunk))
         return
     global _SHARED
-    _SHARED = (graph, sources, params)
+    _SHARED = (graph, sources, params, lonlat)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             for chunk, result in zip(chunks, pool.map(_chunk_in_worker, chunks), strict=True):
@@ -196,18 +203,26 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
         _SHARED = None
 
 
-_SHARED: tuple[WalkGraph, Snapped, WalkParams] | None = None
+_SHARED: tuple[WalkGraph, Snapped, WalkParams, bool] | None = None
 
 
 def _chunk_in_worker(chunk: np.ndarray) -> list[Circle]:
-    graph, sources, params = _SHARED
-    return list(_chunk_circles(graph, sources, params, chunk))
+    graph, sources, params, lonlat = _SHARED
+    return list(_chunk_circles(graph, sources, params, chunk, lonlat))
 
 
-def _chunk_circles(graph: WalkGraph, sources: Snapped, params: WalkParams, chunk: np.ndarray) -> Iterator[Circle]:
+def _chunk_circles(graph: WalkGraph, sources: Snapped, params: WalkParams, chunk: np.ndarray,
+                   lonlat: bool) -> Iterator[Circle]:
     cutter = _LineCutter(graph)
     longest = params.limit_m(max(params.minutes))
+    transform = graph.to_storage
     for i, node_dist in distances_from(graph, sources, chunk, longest):
-        if sources.on_network[i]:
-            yield from source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
-                                      params, cutter)
+        if not sources.on_network[i]:
+            continue
+        for circle in source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
+                                     params, cutter):
+            if lonlat:
+                geom = shapely.transform(circle.geom,
+                                         lambda xy: np.column_stack(transform.transform(xy[:, 0], xy[:, 1])))
+                circle = dataclasses.replace(circle, geom=geom)
+            yield circle

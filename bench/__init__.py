@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints our figure beside its reference (see bench/README.md)."""
