@@ -44,6 +44,7 @@ endif
 data: db
 	$(BIN)/wangge generate $(DEMO_DIR)
 	$(BIN)/wangge load $(DEMO_DIR) --replace
+	$(BIN)/wangge import-incidents $(DEMO_DIR)/incidents.csv --good-rows-only
 	$(BIN)/wangge circles
 	$(BIN)/wangge access
 	$(BIN)/wangge access --at 22:00
@@ -53,6 +54,8 @@ bench: setup db
 	$(BIN)/python -m bench.nearest
 	$(BIN)/python -m bench.circles
 
+# The demo's dispatcher key; set your own in production (comma-separated for several).
+serve: export WANGGE_API_DISPATCHER_KEYS ?= demo-dispatcher
 serve:
 	$(BIN)/wangge serve --host $(HOST) --port $(PORT)
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from geo.errors import DatabaseUnavailable, ImportRejected, NotFound, WanggeError
 from geo.export import BadRequest
+from geo.incidents import InvalidIncident
 
 log = logging.getLogger("wangge.api")
 
@@ -18,6 +19,7 @@ STATUS: dict[type[WanggeError], int] = {
     NotFound: 404,
     BadRequest: 400,
     ImportRejected: 422,
+    InvalidIncident: 422,
     DatabaseUnavailable: 503,
 }
 
@@ -29,7 +31,7 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: WanggeError) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
         body: dict[str, object] = {"detail": str(exc)}
-        if isinstance(exc, ImportRejected):
+        if isinstance(exc, ImportRejected | InvalidIncident):
             body["problems"] = [p.as_dict() for p in exc.problems]
         return JSONResponse(body, status_code=status)
 

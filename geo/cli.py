@@ -15,6 +15,9 @@ from geo.errors import WanggeError
 from geo.migrate import migrate
 from geo.settings import DatabaseSettings
 
+METHOD_LABELS = {"inside": "网格内", "nearest": "就近兜底", "out_of_area": "辖区外待处理",
+                 "no_location": "无坐标", "manual": "人工分派"}
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `wangge` console script; returns the exit status."""
@@ -70,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="time of day HH:MM: only stations open then count")
     cmd.add_argument("--include-planned", action="store_true")
     cmd.set_defaults(run=_access)
+
+    cmd = commands.add_parser("import-incidents", help="import a 12345 hotline CSV export of incidents")
+    cmd.add_argument("path", type=Path)
+    cmd.add_argument("--good-rows-only", action="store_true", help="store the good rows, report the others")
+    cmd.set_defaults(run=_import_incidents)
+
+    cmd = commands.add_parser("reassign", help="assign every incident to its grid again")
+    cmd.set_defaults(run=_reassign)
 
     cmd = commands.add_parser("serve", help="serve the web app and API")
     cmd.add_argument("--host", default="127.0.0.1")
@@ -159,6 +170,30 @@ def _access(args: argparse.Namespace) -> int:
         report = access.recompute(conn, at=args.at, include_planned=args.include_planned)
     when = f"{args.at:%H:%M}开放的" if args.at else ""
     print(f"可达性：{report.buildings}栋楼、{report.nodes}个路网节点到最近{when}驿站（共{report.stations}个）的步行距离已更新")
+    return 0
+
+
+def _import_incidents(args: argparse.Namespace) -> int:
+    from geo.incident_import import import_csv
+
+    with connect(_url()) as conn:
+        report = import_csv(conn, args.path, good_rows_only=args.good_rows_only)
+    methods = "，".join(f"{METHOD_LABELS.get(k, k)}{v}件" for k, v in sorted(report.assignment.items()))
+    print(f"事件：读取{report.rows_read}行，新增{report.stored}件，已存在{report.already_present}件"
+          f"，跳过{len({p.row for p in report.skipped})}行（{methods or '无新增'}）")
+    for problem in report.skipped[:20]:
+        print(f"  跳过 {problem}")
+    if len(report.skipped) > 20:
+        print(f"  ……另有{len(report.skipped) - 20}个问题")
+    return 0
+
+
+def _reassign(args: argparse.Namespace) -> int:
+    from geo.incidents import reassign
+
+    with connect(_url()) as conn:
+        counts = reassign(conn)
+    print("事件已重新分派：" + "，".join(f"{METHOD_LABELS.get(k, k)}{v}件" for k, v in counts.items()))
     return 0
 
 

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -65,37 +66,43 @@ def _read_spatial(path: Path, source_layer: str | None) -> RawTable:
                     np.arange(1, len(frame) + 1), frame.crs)
 
 
-def read_csv(path: Path) -> RawTable:
-    """Read a CSV; when it has lon/lat columns, build points and report unparseable rows."""
-    frame = _read_csv_text(path)
+def read_csv(path: Path | BinaryIO, name: str | None = None) -> RawTable:
+    """Read a CSV (file or binary stream); with lon/lat columns, build points and report bad rows.
+
+    `name` is what messages call the input (default: the file's name).
+    """
+    name = name or Path(getattr(path, "name", "CSV")).name
+    frame = _read_csv_text(path, name)
     rows = np.arange(FIRST_CSV_DATA_LINE, len(frame) + FIRST_CSV_DATA_LINE)
     lon_col = _find_column(frame, LON_NAMES)
     lat_col = _find_column(frame, LAT_NAMES)
     if lon_col is None or lat_col is None:
-        return RawTable(path.name, frame, None, rows, None)
+        return RawTable(name, frame, None, rows, None)
     problems: list[Problem] = []
-    lon = _parse_coordinates(frame[lon_col], rows, path.name, lon_col, problems)
-    lat = _parse_coordinates(frame[lat_col], rows, path.name, lat_col, problems)
+    lon = _parse_coordinates(frame[lon_col], rows, name, lon_col, problems)
+    lat = _parse_coordinates(frame[lat_col], rows, name, lat_col, problems)
     points = shapely.points(lon, lat)
     points[np.isnan(lon) | np.isnan(lat)] = None
     system_col = _find_column(frame, SYSTEM_NAMES)
     systems = frame[system_col].to_numpy(dtype=object) if system_col else None
     attributes = frame.drop(columns=[c for c in (lon_col, lat_col, system_col) if c])
     # lon/lat columns are WGS 84 unless the user declares otherwise (--crs or a column).
-    return RawTable(path.name, attributes, points, rows, CRS.from_epsg(4326), systems, problems)
+    return RawTable(name, attributes, points, rows, CRS.from_epsg(4326), systems, problems)
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
+def _read_csv_text(path: Path | BinaryIO, name: str) -> pd.DataFrame:
     for encoding in CSV_ENCODINGS:
+        if not isinstance(path, Path):
+            path.seek(0)
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
         except UnicodeDecodeError:
             continue
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ImportRejected([Problem(path.name, f"CSV格式错误：{exc}")]) from None
+            raise ImportRejected([Problem(name, f"CSV格式错误：{exc}")]) from None
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame
-    raise ImportRejected([Problem(path.name, "文件编码无法识别（应为UTF-8或GB18030）")])
+    raise ImportRejected([Problem(name, "文件编码无法识别（应为UTF-8或GB18030）")])
 
 
 def _find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:

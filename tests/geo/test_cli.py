@@ -63,3 +63,17 @@ def test_load_osm_then_circles(cli_database: str, tmp_path: Path, capsys: pytest
     assert main(["load", str(stations), "--accept-problems"]) == 0
     assert main(["circles", "--minutes", "10", "--workers", "1"]) == 0
     assert "重算1个驿站" in capsys.readouterr().out
+
+
+def test_import_incidents_and_reassign(cli_database: str, demo_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["load", str(demo_dir)]) == 0
+    assert main(["import-incidents", str(demo_dir / "incidents.csv")]) == 1
+    assert "未写入任何数据" in capsys.readouterr().err
+    assert main(["import-incidents", str(demo_dir / "incidents.csv"), "--good-rows-only"]) == 0
+    out = capsys.readouterr().out
+    assert "读取32000行，新增31456件" in out and "辖区外待处理96件" in out
+    with psycopg.connect(cli_database) as conn:
+        conn.execute("UPDATE grids SET geom = ST_Translate(geom, 0.0005, 0) WHERE code = (SELECT min(code) FROM grids)")
+        conn.commit()
+    assert main(["reassign"]) == 0
+    assert "网格内" in capsys.readouterr().out

@@ -1,0 +1,128 @@
+"""Incident intake: validate, convert coordinates, store idempotently; the database assigns the grid."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg.rows import dict_row
+
+from geo import chinacoords
+from geo.db import sql as sql_file
+from geo.errors import Problem, WanggeError
+
+CHANNELS = ("12345热线", "现场", "信箱", "走访", "网络")
+PERSONAL_FIELDS = ("reporter_name", "reporter_phone")
+# Mainland China's extent (degrees): a point whose lat falls in the lon range and whose
+# lon falls in the lat range was entered the wrong way round.
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+
+
+@dataclass
+class InvalidIncident(WanggeError):
+    """An incident that cannot be stored as given; nothing was written."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "；".join(f"{p.field}：{p.reason}" if p.field else p.reason for p in self.problems)
+
+
+@dataclass(frozen=True)
+class IncidentIn:
+    """A citizen request as received. Coordinates in degrees, in the declared `coord_system`."""
+
+    channel: str
+    category_code: str
+    reported_at: dt.datetime
+    description: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    coord_system: str = "WGS84"
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    request_id: str | None = None
+    attrs: dict[str, object] = field(default_factory=dict)
+
+
+def location_problems(lon: float | None, lat: float | None, system: str) -> list[Problem]:
+    """What is wrong with a location (missing half, out of range, swapped, unknown system)."""
+    source = "坐标"
+    try:
+        chinacoords.normalise_system(system)
+    except ValueError as exc:
+        return [Problem(source, str(exc), field="coord_system")]
+    if lon is None and lat is None:
+        return []
+    if lon is None or lat is None:
+        return [Problem(source, "经度和纬度须同时提供", field="lon" if lon is None else "lat")]
+    if CHINA_LON[0] <= lat <= CHINA_LON[1] and CHINA_LAT[0] <= lon <= CHINA_LAT[1]:
+        return [Problem(source, f"经纬度疑似颠倒（经度{lon}，纬度{lat}）", field="lat")]
+    if not (-180 <= lon <= 180):
+        return [Problem(source, f"经度{lon}超出−180～180", field="lon")]
+    if not (-90 <= lat <= 90):
+        return [Problem(source, f"纬度{lat}超出−90～90", field="lat")]
+    return []
+
+
+def problems(incident: IncidentIn, categories: set[str]) -> list[Problem]:
+    """Every reason `incident` cannot be stored (empty when it can)."""
+    found = location_problems(incident.lon, incident.lat, incident.coord_system)
+    if incident.channel not in CHANNELS:
+        found.append(Problem("渠道", f"未知渠道“{incident.channel}”（可用：{'、'.join(CHANNELS)}）", field="channel"))
+    if incident.category_code not in categories:
+        found.append(Problem("类别", f"职责清单中没有类别“{incident.category_code}”", field="category_code"))
+    if incident.reported_at.tzinfo is None:
+        found.append(Problem("时间", "报告时间须带时区，如 2026-01-01T08:00:00+08:00", field="reported_at"))
+    return found
+
+
+def category_codes(conn: psycopg.Connection) -> set[str]:
+    """Codes of the responsibility list's categories."""
+    return {r[0] for r in conn.execute("SELECT code FROM categories")}
+
+
+def submit(conn: psycopg.Connection, incident: IncidentIn, categories: set[str] | None = None) -> tuple[int, bool]:
+    """Store `incident` (converting GCJ-02/BD-09 to WGS 84); return (id, created).
+
+    With a request_id, a retry returns the first incident and stores nothing new.
+    """
+    found = problems(incident, categories if categories is not None else category_codes(conn))
+    if found:
+        raise InvalidIncident(found)
+    row = conn.execute(sql_file("incident_insert"), params(incident)).fetchone()
+    if row is not None:
+        return row[0], True
+    return conn.execute(sql_file("incident_by_request"), {"request_id": incident.request_id}).fetchone()[0], False
+
+
+def params(incident: IncidentIn) -> dict[str, object]:
+    """Query parameters of incident_insert.sql, coordinates converted to WGS 84."""
+    lon, lat = incident.lon, incident.lat
+    system = chinacoords.normalise_system(incident.coord_system)
+    if lon is not None and lat is not None:
+        lon, lat = chinacoords.to_wgs84(lon, lat, system)
+    return {"request_id": incident.request_id, "channel": incident.channel,
+            "category_code": incident.category_code, "description": incident.description,
+            "reporter_name": incident.reporter_name, "reporter_phone": incident.reporter_phone,
+            "reported_at": incident.reported_at, "coord_system": system,
+            "attrs": json.dumps(incident.attrs, ensure_ascii=False), "lon": lon, "lat": lat}
+
+
+def read(conn: psycopg.Connection, incident_id: int, *, dispatcher: bool) -> dict[str, object] | None:
+    """One incident with its grid, team and department; reporter fields only for dispatchers."""
+    row = conn.cursor(row_factory=dict_row).execute(sql_file("incident_read"), {"id": incident_id}).fetchone()
+    if row is not None and not dispatcher:
+        for name in PERSONAL_FIELDS:
+            row.pop(name)
+    return row
+
+
+def reassign(conn: psycopg.Connection) -> dict[str, int]:
+    """Assign every located incident again (one transaction); counts by assignment method."""
+    with conn.transaction():
+        conn.execute(sql_file("reassign_incidents"))
+    return dict(conn.execute("SELECT assign_method, count(*) FROM incidents GROUP BY 1 ORDER BY 1").fetchall())

@@ -1,0 +1,14 @@
+-- Store one incident; deadline, department and handling type come from its category.
+-- A repeated request_id stores nothing (the caller then reads the existing incident).
+INSERT INTO incidents (request_id, channel, category_code, description, reporter_name, reporter_phone,
+                       reported_at, coord_system, attrs, geom, handling_type, department, deadline)
+SELECT %(request_id)s, %(channel)s, c.code, %(description)s, %(reporter_name)s, %(reporter_phone)s,
+       %(reported_at)s, %(coord_system)s, %(attrs)s::jsonb,
+       CASE WHEN %(lon)s::float8 IS NULL THEN NULL
+            ELSE ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326) END,
+       c.handling_type, c.department,
+       %(reported_at)s::timestamptz + make_interval(hours => c.time_limit_hours)
+FROM categories AS c
+WHERE c.code = %(category_code)s
+ON CONFLICT (request_id) DO NOTHING
+RETURNING id

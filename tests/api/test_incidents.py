@@ -1,0 +1,74 @@
+"""Incident intake over HTTP: roles, idempotency, clear 422s, personal data kept from the public."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import ApiSettings
+from geo.loader import LoadOptions, load_directory
+from geo.settings import DatabaseSettings
+
+KEY = {"X-API-Key": "dispatcher-key"}
+BODY = {"request_id": "APP-1", "channel": "网络", "category_code": "CAT03", "reported_at": "2026-05-01T08:00:00+08:00",
+        "description": "垃圾桶已满", "lon": 113.112355, "lat": 36.180603, "reporter_name": "王五",
+        "reporter_phone": "199-0000-0001"}
+
+
+@pytest.fixture(scope="module")
+def client(make_database, demo_dir: Path) -> Iterator[TestClient]:
+    url = make_database("incident_api")
+    with psycopg.connect(url) as conn:
+        load_directory(conn, demo_dir, LoadOptions())
+    app = create_app(DatabaseSettings(url=url), ApiSettings(dispatcher_keys="dispatcher-key, other"))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_intake_needs_a_dispatcher_key(client: TestClient) -> None:
+    assert client.post("/incidents", json=BODY).status_code == 401
+    assert client.post("/incidents", json=BODY, headers={"X-API-Key": "guess"}).status_code == 401
+
+
+def test_intake_is_idempotent_and_assigns_a_grid(client: TestClient) -> None:
+    first = client.post("/incidents", json=BODY, headers=KEY)
+    again = client.post("/incidents", json=BODY, headers=KEY)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    body = first.json()
+    assert body["assign_method"] == "inside" and body["grid_code"].startswith(body["community_code"])
+    assert body["reporter_phone"] == "199-0000-0001"  # the dispatcher sees the reporter
+
+
+def test_public_read_hides_the_reporter(client: TestClient) -> None:
+    incident_id = client.post("/incidents", json={**BODY, "request_id": "APP-2"}, headers=KEY).json()["id"]
+    public = client.get(f"/incidents/{incident_id}")
+    assert public.status_code == 200 and "reporter_name" not in public.json()
+    assert "王五" not in public.text and "199-0000-0001" not in public.text
+    assert client.get(f"/incidents/{incident_id}", headers=KEY).json()["reporter_name"] == "王五"
+    assert client.get("/incidents/999999").status_code == 404
+
+
+def test_swapped_coordinates_are_a_clear_422(client: TestClient) -> None:
+    response = client.post("/incidents", json={**BODY, "request_id": "APP-3", "lon": 36.18, "lat": 113.11},
+                           headers=KEY)
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["field"] == "lat" and "颠倒" in response.json()["detail"]
+
+
+def test_csv_import_all_or_nothing_or_good_rows(client: TestClient) -> None:
+    csv = ("request_id,reported_at,channel,category_code,description,lon,lat,coord_system\n"
+           "C1,2026-05-01T08:00:00+08:00,12345热线,CAT01,占道,113.112355,36.180603,WGS84\n"
+           "C2,2026-05-01T08:05:00+08:00,12345热线,CAT99,未知类别,113.112355,36.180603,WGS84\n")
+    refused = client.post("/incidents/import", content=csv.encode(), headers={**KEY, "Content-Type": "text/csv"})
+    assert refused.status_code == 422
+    assert refused.json()["problems"] == [{"source": "上传的CSV", "row": 3, "field": "category_code",
+                                           "reason": "职责清单中没有类别“CAT99”"}]
+    good = client.post("/incidents/import", params={"mode": "good"}, content=csv.encode(),
+                       headers={**KEY, "Content-Type": "text/csv"}).json()
+    assert good["stored"] == 1 and good["skipped"][0]["row"] == 3
