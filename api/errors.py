@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from geo.errors import DatabaseUnavailable, ImportRejected, NotFound, WanggeError
 from geo.export import BadRequest
+from geo.handling import IllegalTransition
 from geo.incidents import InvalidIncident
 
 log = logging.getLogger("wangge.api")
@@ -20,6 +21,7 @@ STATUS: dict[type[WanggeError], int] = {
     BadRequest: 400,
     ImportRejected: 422,
     InvalidIncident: 422,
+    IllegalTransition: 409,
     DatabaseUnavailable: 503,
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Response
@@ -11,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import Conn, Dispatcher, DispatcherOnly
-from geo import incident_import, incidents
+from geo import handling, incident_import, incidents
 from geo.errors import NotFound
 
 router = APIRouter(prefix="/incidents", tags=["事件"])
@@ -54,6 +55,40 @@ def import_csv(
             "assignment": report.assignment, "skipped": [p.as_dict() for p in report.skipped]}
 
 
+class ActionBody(BaseModel):
+    """One step of handling, by whom, with an optional note and (on 办结) the citizen's satisfaction."""
+
+    action: str = Field(description="办理、反馈、办结、退回、重新受理、重新打开")
+    actor: str = Field(min_length=1, description="操作人")
+    note: str = ""
+    satisfied: bool | None = Field(default=None, description="办结时群众是否满意")
+
+
+@router.post("/{incident_id}/actions", summary="办理流转", dependencies=[DispatcherOnly])
+def act(incident_id: int, body: ActionBody, conn: Conn) -> dict[str, object]:
+    """Move the incident along the transition table; illegal steps are refused (409) naming the allowed ones."""
+    status = handling.act(conn, incident_id, body.action, actor=body.actor, note=body.note, satisfied=body.satisfied)
+    conn.commit()
+    return {"id": incident_id, "status": status}
+
+
+@router.get("/{incident_id}/events", summary="办理记录", dependencies=[DispatcherOnly])
+def events(incident_id: int, conn: Conn) -> list[dict[str, object]]:
+    """Who did what when, oldest first."""
+    return [_jsonable(e) for e in handling.events(conn, incident_id)]
+
+
+@router.get("", summary="超期与临期事件")
+def queue(
+    conn: Conn,
+    queue: Annotated[Literal["overdue", "due_soon"], Query(description="overdue 超期；due_soon 临期")] = "overdue",
+    area: Annotated[str | None, Query(description="街道、社区或网格编码")] = None,
+    hours: Annotated[int, Query(ge=1, le=720, description="临期：多少小时内到期")] = handling.DUE_SOON_HOURS,
+) -> list[dict[str, object]]:
+    """Open incidents past or near their deadline (no personal data), soonest deadline first."""
+    return [_jsonable(r) for r in handling.queue(conn, queue, area=area, hours=hours)]
+
+
 @router.get("/{incident_id}", summary="查看事件")
 def read(incident_id: int, conn: Conn, dispatcher: Dispatcher) -> Response:
     """The incident, its grid and team, department and deadline; reporter only for dispatchers."""
@@ -64,4 +99,5 @@ def read(incident_id: int, conn: Conn, dispatcher: Dispatcher) -> Response:
 
 
 def _jsonable(row: dict[str, object]) -> dict[str, object]:
-    return {k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in row.items()}
+    return {k: v.isoformat() if isinstance(v, dt.datetime) else float(v) if isinstance(v, Decimal) else v
+            for k, v in row.items()}

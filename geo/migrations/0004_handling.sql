@@ -40,3 +40,35 @@ CREATE TABLE incident_events (
     note        text NOT NULL DEFAULT ''
 );
 CREATE INDEX incident_events_incident_idx ON incident_events (incident_id, at);
+
+-- Every stored incident starts its audit trail with 受理; the actor is the session's
+-- wangge.actor setting when the application sets one.
+CREATE FUNCTION wangge_incident_received() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO incident_events (incident_id, actor, action, to_status, note)
+    VALUES (NEW.id, coalesce(nullif(current_setting('wangge.actor', true), ''), NEW.channel), '受理', NEW.status,
+            CASE WHEN NEW.duplicate_of IS NOT NULL THEN '疑似重复：' || NEW.duplicate_of ELSE '' END);
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER incidents_received AFTER INSERT ON incidents
+    FOR EACH ROW EXECUTE FUNCTION wangge_incident_received();
+
+-- Possible duplicates (same category, within 50 m and 24 h of an earlier report) are
+-- linked to the earliest such report, never dropped.
+CREATE FUNCTION wangge_link_duplicate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.geom IS NULL OR NEW.category_code IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT i.id INTO NEW.duplicate_of FROM incidents AS i
+    WHERE i.category_code = NEW.category_code
+      AND i.reported_at BETWEEN NEW.reported_at - interval '24 hours' AND NEW.reported_at
+      AND i.geom && ST_Expand(NEW.geom, 0.001)  -- about 100 m: an index-friendly first cut
+      AND ST_DWithin(i.geom::geography, NEW.geom::geography, 50)
+    ORDER BY i.reported_at, i.id LIMIT 1;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER incidents_duplicates BEFORE INSERT ON incidents
+    FOR EACH ROW EXECUTE FUNCTION wangge_link_duplicate();

@@ -72,3 +72,22 @@ def test_csv_import_all_or_nothing_or_good_rows(client: TestClient) -> None:
     good = client.post("/incidents/import", params={"mode": "good"}, content=csv.encode(),
                        headers={**KEY, "Content-Type": "text/csv"}).json()
     assert good["stored"] == 1 and good["skipped"][0]["row"] == 3
+
+
+def test_actions_events_queue_and_figures(client: TestClient) -> None:
+    incident_id = client.post("/incidents", json={**BODY, "request_id": "APP-9"}, headers=KEY).json()["id"]
+    step = {"action": "办结", "actor": "调度员"}
+    refused = client.post(f"/incidents/{incident_id}/actions", json=step, headers=KEY)
+    assert refused.status_code == 409 and "可执行：办理、退回" in refused.json()["detail"]
+    assert client.post(f"/incidents/{incident_id}/actions", json={"action": "办理", "actor": "李四"}).status_code == 401
+    moved = client.post(f"/incidents/{incident_id}/actions", json={"action": "办理", "actor": "李四"}, headers=KEY)
+    assert moved.json()["status"] == "办理"
+    trail = client.get(f"/incidents/{incident_id}/events", headers=KEY).json()
+    assert [e["action"] for e in trail] == ["受理", "办理"]
+    assert client.get(f"/incidents/{incident_id}/events").status_code == 401
+    overdue = client.get("/incidents", params={"queue": "overdue"}).json()
+    assert incident_id in [r["id"] for r in overdue] and "王五" not in str(overdue)
+    figures = client.get("/figures", params={"start": "2026-05-01T00:00:00+08:00", "end": "2026-05-02T00:00:00+08:00",
+                                             "level": "community"}).json()
+    assert sum(r["incidents"] for r in figures) >= 1
+    assert client.get("/figures", params={"start": "2026-05-01T00:00:00", "end": "2026-05-02T00:00:00"}).status_code == 400
