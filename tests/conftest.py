@@ -78,3 +78,12 @@ def demo_database_url(make_database, demo_dir: Path) -> str:
     with psycopg.connect(url) as connection:
         load_directory(connection, demo_dir, LoadOptions())
     return url
+
+
+@pytest.fixture
+def demo(demo_database_url: str) -> Iterator[psycopg.Connection]:
+    """A connection to the demo database; every change is rolled back after the test."""
+    with psycopg.connect(demo_database_url) as connection:
+        connection.execute("SELECT 1")
+        yield connection
+        connection.rollback()

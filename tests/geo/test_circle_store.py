@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import numpy as np
 import psycopg
@@ -23,13 +22,6 @@ def demo_graph(demo_database_url: str) -> graph_mod.WalkGraph:
         return graph_mod.load(conn)
 
 
-@pytest.fixture
-def demo(demo_database_url: str) -> Iterator[psycopg.Connection]:
-    """The demo database, with every change rolled back after the test."""
-    with psycopg.connect(demo_database_url) as conn:
-        conn.execute("SELECT 1")
-        yield conn
-        conn.rollback()
 
 
 def test_every_station_gets_every_ring_with_its_parameters(demo, demo_graph) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import psycopg
 import pytest
 from pyproj import Geod
 
@@ -21,12 +19,6 @@ ALLOWED = {("受理", "办理"): "办理", ("受理", "退回"): "退回", ("办
            ("办结", "重新打开"): "办理"}
 
 
-@pytest.fixture
-def demo(demo_database_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(demo_database_url) as conn:
-        conn.execute("SELECT 1")
-        yield conn
-        conn.rollback()
 
 
 def _new(conn, *, category: str = "CAT01", at: dt.datetime = T0, lon: float = LON, lat: float = LAT) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +18,6 @@ from geo.errors import ImportRejected
 WHEN = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
-@pytest.fixture
-def demo(demo_database_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(demo_database_url) as conn:
-        conn.execute("SELECT 1")
-        yield conn
-        conn.rollback()
 
 
 @pytest.fixture(scope="module")
