@@ -9,10 +9,17 @@ import psycopg_pool
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from geo.errors import DatabaseUnavailable, ImportRejected, NotFound, WanggeError
-from geo.export import BadRequest
-from geo.handling import IllegalTransition
-from geo.incidents import InvalidIncident
+from geo.errors import (
+    BadRequest,
+    CRSError,
+    DatabaseUnavailable,
+    EmptyNetwork,
+    IllegalTransition,
+    ImportRejected,
+    InvalidIncident,
+    NotFound,
+    WanggeError,
+)
 
 log = logging.getLogger("wangge.api")
 
@@ -21,6 +28,8 @@ STATUS: dict[type[WanggeError], int] = {
     BadRequest: 400,
     ImportRejected: 422,
     InvalidIncident: 422,
+    CRSError: 422,
+    EmptyNetwork: 409,
     IllegalTransition: 409,
     DatabaseUnavailable: 503,
 }

@@ -11,16 +11,13 @@ from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
 from geo import chinacoords
-from geo.errors import WanggeError
+from geo.errors import CRSError
 
 STORAGE_EPSG = 4326
 # Geographic CRSs stored as they are: they agree with WGS 84 to within a metre
 # (CGCS2000 is EPSG:4490). Xian 1980 or Beijing 1954 are transformed like any other CRS.
 _GEOGRAPHIC_OK = {4326, 4490, 4979}
 
-
-class CRSError(WanggeError):
-    """A CRS is missing, unknown, or contradicts the data or another declaration."""
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,29 @@ class ImportRejected(WanggeError):
         more = len(self.problems) - 50
         tail = f"\n  ……另有{more}个问题" if more > 0 else ""
         return f"导入被拒绝，未写入任何数据（{len(self.problems)}个问题）：\n{shown}{tail}"
+
+
+class BadRequest(WanggeError):
+    """A query parameter is out of range or malformed."""
+
+
+class CRSError(WanggeError):
+    """A CRS is missing, unknown, or contradicts the data or another declaration."""
+
+
+class EmptyNetwork(WanggeError):
+    """There is no walking network to route on."""
+
+
+class IllegalTransition(WanggeError):
+    """The action is not allowed from the incident's current state (or for its type)."""
+
+
+@dataclass
+class InvalidIncident(WanggeError):
+    """An incident that cannot be stored as given; nothing was written."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "；".join(f"{p.field}：{p.reason}" if p.field else p.reason for p in self.problems)

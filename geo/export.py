@@ -7,15 +7,12 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from geo.errors import WanggeError
+from geo.errors import BadRequest
 from geo.layers import Layer
 
 # Six decimals of a degree are about 0.1 m: finer digits only add bytes.
 COORDINATE_DECIMALS = 6
 
-
-class BadRequest(WanggeError):
-    """A query parameter is out of range or malformed."""
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,11 @@ from scipy.sparse import csr_matrix
 
 from geo import crs as crs_mod
 from geo.db import sql as sql_file
-from geo.errors import WanggeError
+from geo.errors import EmptyNetwork
 
 # scipy.sparse.csgraph treats stored zeros as missing edges: zero-length edges get this (m).
 MIN_EDGE_M = 1e-9
 
-
-class EmptyNetwork(WanggeError):
-    """There is no walking network to route on."""
 
 
 @dataclass(eq=False)

@@ -9,16 +9,13 @@ import psycopg
 from psycopg.rows import dict_row
 
 from geo.db import sql as sql_file
-from geo.errors import NotFound, WanggeError
+from geo.errors import IllegalTransition, NotFound
 
 Level = Literal["street", "community", "grid"]
 Queue = Literal["overdue", "due_soon"]
 DUE_SOON_HOURS = 24
 QUEUE_LIMIT = 1000
 
-
-class IllegalTransition(WanggeError):
-    """The action is not allowed from the incident's current state (or for its type)."""
 
 
 def act(conn: psycopg.Connection, incident_id: int, action: str, *, actor: str, note: str = "",

@@ -11,7 +11,8 @@ from psycopg.rows import dict_row
 
 from geo import chinacoords
 from geo.db import sql as sql_file
-from geo.errors import Problem, WanggeError
+from geo.errors import InvalidIncident, Problem
+from geo.privacy import public_description
 
 CHANNELS = ("12345热线", "现场", "信箱", "走访", "网络")
 PERSONAL_FIELDS = ("reporter_name", "reporter_phone")
@@ -20,15 +21,6 @@ PERSONAL_FIELDS = ("reporter_name", "reporter_phone")
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
 
-
-@dataclass
-class InvalidIncident(WanggeError):
-    """An incident that cannot be stored as given; nothing was written."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "；".join(f"{p.field}：{p.reason}" if p.field else p.reason for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -116,6 +108,8 @@ def read(conn: psycopg.Connection, incident_id: int, *, dispatcher: bool) -> dic
     """One incident with its grid, team and department; reporter fields only for dispatchers."""
     row = conn.cursor(row_factory=dict_row).execute(sql_file("incident_read"), {"id": incident_id}).fetchone()
     if row is not None and not dispatcher:
+        row["description"] = public_description(str(row["description"] or ""), row["reporter_name"],
+                                                row["reporter_phone"])
         for name in PERSONAL_FIELDS:
             row.pop(name)
     return row

@@ -14,7 +14,7 @@ from psycopg import sql
 
 from geo import attributes, codes, crs, geometry, readers, topology
 from geo.db import sql as sql_file
-from geo.errors import ImportRejected, Problem
+from geo.errors import CRSError, ImportRejected, Problem
 from geo.layers import DEFAULT_GRID_SYSTEM, LAYERS, LOAD_ORDER, Layer, get_layer
 from geo.spatial_checks import spatial_problems
 
@@ -155,7 +155,7 @@ def _storage_geometries(layer: Layer, raw: readers.RawTable,
             mask = np.array([str(s).strip() == system for s in raw.systems])
             try:
                 declared = crs.parse_crs_option(system or options.crs or "WGS84")
-            except crs.CRSError as exc:
+            except CRSError as exc:
                 problems += [Problem(raw.source, str(exc), int(r), "coord_system") for r in raw.rows[mask]]
                 continue
             geoms[mask] = crs.to_storage(raw.geometry[mask], declared)

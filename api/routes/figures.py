@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import Conn
 from geo import handling
-from geo.export import BadRequest
+from geo.errors import BadRequest
 
 router = APIRouter(tags=["事件"])
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import Conn, Settings
 from geo import export, status
-from geo.export import BadRequest, BBox
+from geo.errors import BadRequest
+from geo.export import BBox
 from geo.layers import LAYERS, get_layer
 
 router = APIRouter(prefix="/layers", tags=["图层"])

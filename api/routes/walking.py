@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.deps import Conn, Settings
 from geo import access, circle_store
 from geo.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, WalkParams
-from geo.export import BadRequest
+from geo.errors import BadRequest
 
 router = APIRouter(tags=["步行圈与可达性"])
 GEOJSON = "application/geo+json"

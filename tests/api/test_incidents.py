@@ -91,3 +91,12 @@ def test_actions_events_queue_and_figures(client: TestClient) -> None:
                                              "level": "community"}).json()
     assert sum(r["incidents"] for r in figures) >= 1
     assert client.get("/figures", params={"start": "2026-05-01T00:00:00", "end": "2026-05-02T00:00:00"}).status_code == 400
+
+
+def test_public_description_masks_the_reporter_and_contacts(client: TestClient) -> None:
+    body = {**BODY, "request_id": "APP-10", "description": "王五反映：楼下垃圾满了，联系199-0000-0001或13912345678"}
+    incident_id = client.post("/incidents", json=body, headers=KEY).json()["id"]
+    public = client.get(f"/incidents/{incident_id}").json()["description"]
+    assert "王五" not in public and "199-0000-0001" not in public and "13912345678" not in public
+    assert "楼下垃圾满了" in public
+    assert client.get(f"/incidents/{incident_id}", headers=KEY).json()["description"] == body["description"]

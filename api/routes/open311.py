@@ -1,0 +1,143 @@
+"""Open311 GeoReport v2 (JSON only) under /open311/v2: services, intake, public reads.
+
+Errors use the spec's format, `[{"code": 400, "description": "…"}]`, with the same HTTP
+status. The logic is in geo/open311.py; this module only passes arguments along.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, ParamSpec
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.deps import Conn
+from geo import open311
+
+router = APIRouter(prefix="/open311/v2", tags=["Open311"])
+P = ParamSpec("P")
+
+
+class Open311JSON(JSONResponse):
+    """JSON with the charset the spec asks for."""
+
+    media_type = "application/json; charset=utf-8"
+
+
+ERRORS = {400: {"description": "参数缺失或无效：[{code, description}]"},
+          404: {"description": "没有该服务或请求：[{code, description}]"}}
+
+
+def spec_errors(handler: Callable[P, JSONResponse]) -> Callable[P, JSONResponse]:
+    """Turn Open311Error into the spec's error list with its HTTP status."""
+
+    @wraps(handler)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> JSONResponse:
+        try:
+            return handler(*args, **kwargs)
+        except open311.Open311Error as exc:
+            return Open311JSON(exc.body(), status_code=exc.status)
+
+    return wrapper
+
+
+Jurisdiction = Annotated[str | None, Query(description="辖区编号：本服务只有一个辖区，可省略")]
+
+
+@router.get("/services.json", summary="服务列表（事项类别）", response_class=Open311JSON)
+@spec_errors
+def services(conn: Conn, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
+    """Every category of the responsibility list as a GeoReport v2 service."""
+    return Open311JSON(open311.services(conn))
+
+
+@router.get("/services/{service_code}.json", summary="服务定义", response_class=Open311JSON, responses=ERRORS)
+@spec_errors
+def service_definition(service_code: str, conn: Conn, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
+    """The service's extra attributes: none, so `attributes` is always empty."""
+    return Open311JSON(open311.service_definition(conn, service_code))
+
+
+async def _body(request: Request) -> tuple[str, bytes]:
+    return request.headers.get("content-type", ""), await request.body()
+
+
+FORM_FIELDS = {
+    "service_code": {"type": "string", "description": "服务编码（事项类别），必填"},
+    "lat": {"type": "number", "description": "纬度（WGS84），必填"},
+    "long": {"type": "number", "description": "经度（WGS84），必填"},
+    "address_string": {"type": "string", "description": "地址（仅存档，不用于定位）"},
+    "description": {"type": "string", "maxLength": open311.MAX_DESCRIPTION},
+    "first_name": {"type": "string", "description": "名（个人信息：只有调度员可见）"},
+    "last_name": {"type": "string", "description": "姓（个人信息：只有调度员可见）"},
+    "phone": {"type": "string", "description": "电话（个人信息：只有调度员可见）"},
+    "email": {"type": "string", "description": "接受但不保存"},
+    "media_url": {"type": "string", "description": "图片网址（http/https）"},
+    "request_id": {"type": "string", "description": "客户端请求号（也可用请求头Idempotency-Key）：重试时返回同一请求"},
+    "api_key": {"type": "string", "description": "可省略：公众均可提交"},
+}
+FORM_SCHEMA = {"type": "object", "required": ["service_code", "lat", "long"], "properties": FORM_FIELDS}
+
+
+@router.post(
+    "/requests.json", summary="提交服务请求（事件）", status_code=201, response_class=Open311JSON,
+    responses={200: {"description": "重试：同一Idempotency-Key已提交过，返回原请求"},
+               409: {"description": "Idempotency-Key已用于另一条内容不同的请求"}, **ERRORS},
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/x-www-form-urlencoded": {"schema": FORM_SCHEMA}, "application/json": {"schema": FORM_SCHEMA}}}},
+)
+@spec_errors
+def create_request(
+    conn: Conn,
+    body: Annotated[tuple[str, bytes], Depends(_body)],
+    idempotency_key: Annotated[str | None, Header(description="客户端请求号：重试时返回同一请求")] = None,
+) -> JSONResponse:
+    """Store the request as an incident of channel 网络; the database assigns its grid at once."""
+    submission = open311.parse_submission(open311.decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
+    try:
+        response, created = open311.submit(conn, submission)
+    except open311.Open311Error:
+        conn.rollback()  # spec_errors answers normally, so the pool would commit otherwise
+        raise
+    conn.commit()
+    return Open311JSON(response, status_code=201 if created else 200)
+
+
+@router.get("/requests.json", summary="查询服务请求", response_class=Open311JSON, responses=ERRORS)
+@spec_errors
+def list_requests(
+    conn: Conn,
+    service_request_id: Annotated[str | None, Query(description="以逗号分隔的编号；给出时忽略其他条件")] = None,
+    service_code: Annotated[str | None, Query(description="以逗号分隔的服务编码")] = None,
+    start_date: Annotated[str | None, Query(description="最早报告时间（ISO 8601，带时区）")] = None,
+    end_date: Annotated[str | None, Query(description="最晚报告时间（ISO 8601，带时区）；与start_date相距不超过90天")] = None,
+    status: Annotated[str | None, Query(description="open、closed（办结为closed，其余为open）")] = None,
+    jurisdiction_id: Jurisdiction = None,
+) -> JSONResponse:
+    """At most 1000 requests, newest first; by default those reported in the last 90 days."""
+    query = open311.parse_query(conn, service_request_id=service_request_id, service_code=service_code,
+                                start_date=start_date, end_date=end_date, status=status,
+                                now=dt.datetime.now(dt.UTC))
+    return Open311JSON(open311.requests(conn, query))
+
+
+@router.get("/requests/{service_request_id}.json", summary="查看服务请求", response_class=Open311JSON,
+            responses=ERRORS)
+@spec_errors
+def get_request(service_request_id: str, conn: Conn, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
+    """A one-element list, as the spec has it."""
+    return Open311JSON(open311.request(conn, service_request_id))
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+def unknown(rest: str) -> JSONResponse:
+    """Anything else under /open311/v2, in the spec's error format (XML is not served)."""
+    if rest.endswith(".xml"):
+        description = "本服务只提供JSON格式：请把.xml换成.json"
+    else:
+        description = f"没有“/open311/v2/{rest}”：可用 services.json、services/{{service_code}}.json、requests.json、" \
+                      "requests/{service_request_id}.json"
+    return Open311JSON([{"code": 404, "description": description}], status_code=404)
