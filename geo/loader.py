@@ -240,6 +240,7 @@ def _upsert(conn: psycopg.Connection, layer: Layer, stage: sql.Identifier, *, re
 
 
 def _after_load(conn: psycopg.Connection, layer: Layer, stage: sql.Identifier) -> None:
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(layer.name)))  # plans fit the new size at once
     params = {"system": DEFAULT_GRID_SYSTEM}
     if layer.name == "buildings":
         conn.execute(sql.SQL(sql_file("building_grids")).format(stage=stage), params)

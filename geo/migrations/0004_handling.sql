@@ -61,12 +61,16 @@ BEGIN
     IF NEW.geom IS NULL OR NEW.category_code IS NULL THEN
         RETURN NEW;
     END IF;
-    SELECT i.id INTO NEW.duplicate_of FROM incidents AS i
-    WHERE i.category_code = NEW.category_code
-      AND i.reported_at BETWEEN NEW.reported_at - interval '24 hours' AND NEW.reported_at
-      AND i.geom && ST_Expand(NEW.geom, 0.001)  -- about 100 m: an index-friendly first cut
-      AND ST_DWithin(i.geom::geography, NEW.geom::geography, 50)
-    ORDER BY i.reported_at, i.id LIMIT 1;
+    -- EXECUTE plans the lookup afresh each time: a plan cached while the table was small
+    -- would scan it whole for every row of a large import.
+    EXECUTE $q$
+        SELECT i.id FROM incidents AS i
+        WHERE i.category_code = $1
+          AND i.reported_at BETWEEN $2 - interval '24 hours' AND $2
+          AND i.geom && ST_Expand($3, 0.001)  -- about 100 m: an index-friendly first cut
+          AND ST_DWithin(i.geom::geography, $3::geography, 50)
+        ORDER BY i.reported_at, i.id LIMIT 1
+    $q$ INTO NEW.duplicate_of USING NEW.category_code, NEW.reported_at, NEW.geom;
     RETURN NEW;
 END;
 $$;
