@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -44,7 +44,7 @@ VALIDATORS = {name: validator(name) for name in ("services", "service_definition
                                                  "errors")}
 
 
-def check(response: httpx.Response, status: int, schema: str) -> object:
+def check(response: httpx2.Response, status: int, schema: str) -> object:
     """The response's JSON after checking status, content type, schema and that nothing personal leaks."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -56,7 +56,7 @@ def check(response: httpx.Response, status: int, schema: str) -> object:
     return body
 
 
-def errors(response: httpx.Response, status: int) -> str:
+def errors(response: httpx2.Response, status: int) -> str:
     """The error descriptions, joined, after checking the spec's error format and codes."""
     body = check(response, status, "errors")
     assert all(e["code"] == status for e in body)
