@@ -49,9 +49,11 @@ data: db
 	$(BIN)/wangge access
 	$(BIN)/wangge access --at 22:00
 
-# Benchmarks print our figures beside their references (see bench/README.md); about 5 minutes.
+# Benchmarks print our figures beside their references (see bench/README.md); about 10 minutes.
 bench: setup db
 	$(BIN)/python -m bench.nearest
+	$(BIN)/python -m bench.assign
+	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.circles
 
 # The demo's dispatcher key; set your own in production (comma-separated for several).

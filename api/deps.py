@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
-import psycopg
 from fastapi import Depends, Header, HTTPException, Request
+from psycopg_pool import ConnectionPool
 
 from api.settings import ApiSettings
 
 
-def get_conn(request: Request) -> Iterator[psycopg.Connection]:
-    """A connection from the app's pool for the duration of one request."""
-    with request.app.state.pool.connection() as conn:
-        yield conn
+def get_pool(request: Request) -> ConnectionPool:
+    """The app's connection pool.
+
+    Routes take a connection with `with pool.connection() as conn:` inside their own body,
+    so taking and returning it happen in the route's worker thread. A dependency yielding a
+    connection would take it in one thread hop and return it in another: under a backlog
+    every worker thread then waits for a connection that only a waiting hop can give back.
+    """
+    return request.app.state.pool
 
 
 def get_settings(request: Request) -> ApiSettings:
@@ -22,7 +26,7 @@ def get_settings(request: Request) -> ApiSettings:
     return request.app.state.api_settings
 
 
-Conn = Annotated[psycopg.Connection, Depends(get_conn)]
+Pool = Annotated[ConnectionPool, Depends(get_pool)]
 Settings = Annotated[ApiSettings, Depends(get_settings)]
 
 

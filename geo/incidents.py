@@ -6,10 +6,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
-from geo import chinacoords
+from geo import assign, chinacoords
 from geo.db import sql as sql_file
 from geo.errors import InvalidIncident, Problem
 from geo.privacy import public_description
@@ -116,7 +117,25 @@ def read(conn: psycopg.Connection, incident_id: int, *, dispatcher: bool) -> dic
 
 
 def reassign(conn: psycopg.Connection) -> dict[str, int]:
-    """Assign every located incident again (one transaction); counts by assignment method."""
+    """Assign every located incident again, in bulk and in one transaction; counts by method.
+
+    Uses geo.assign, which follows the database trigger's rule exactly; manual placements stay.
+    """
+    index = assign.load(conn)
+    rows = conn.execute("SELECT id, ST_X(geom), ST_Y(geom) FROM incidents "
+                        "WHERE geom IS NOT NULL AND assign_method <> 'manual' ORDER BY id").fetchall()
+    ids = [r[0] for r in rows]
+    result = assign.assign(index, np.array([r[1] for r in rows], dtype=float),
+                           np.array([r[2] for r in rows], dtype=float))
     with conn.transaction():
+        conn.execute("DROP TABLE IF EXISTS reassigned")
+        conn.execute("CREATE TEMP TABLE reassigned (id bigint, grid_id bigint, method text, distance_m float8) "
+                     "ON COMMIT DROP")
+        with conn.cursor().copy("COPY reassigned (id, grid_id, method, distance_m) FROM STDIN") as copy:
+            for k, incident_id in enumerate(ids):
+                grid = int(result.grid_id[k])
+                distance = float(result.distance_m[k])
+                copy.write_row((incident_id, grid if grid >= 0 else None, str(result.method[k]),
+                                distance if np.isfinite(distance) else None))
         conn.execute(sql_file("reassign_incidents"))
     return dict(conn.execute("SELECT assign_method, count(*) FROM incidents GROUP BY 1 ORDER BY 1").fetchall())

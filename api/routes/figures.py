@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import Conn
+from api.deps import Pool
 from geo import handling
 from geo.errors import BadRequest
 
@@ -17,13 +17,14 @@ router = APIRouter(tags=["事件"])
 
 @router.get("/figures", summary="各街道、社区、网格的办件指标")
 def figures(
-    conn: Conn,
+    pool: Pool,
     start: Annotated[dt.datetime, Query(description="起（含），带时区")],
     end: Annotated[dt.datetime, Query(description="止（不含），带时区")],
     level: Annotated[handling.Level, Query(description="street、community 或 grid")] = "street",
 ) -> list[dict[str, object]]:
     """Counts, 响应率, 解决率, 满意率 (percent), overdue and median hours to close, per unit."""
-    if start.tzinfo is None or end.tzinfo is None or end <= start:
-        raise BadRequest("start、end 须带时区，且 end 晚于 start")
-    return [{k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()}
-            for row in handling.figures(conn, level, start, end)]
+    with pool.connection() as conn:
+        if start.tzinfo is None or end.tzinfo is None or end <= start:
+            raise BadRequest("start、end 须带时区，且 end 晚于 start")
+        return [{k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+                for row in handling.figures(conn, level, start, end)]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import Conn
+from api.deps import Pool
 from geo import status
 
 router = APIRouter(tags=["状态"])
 
 
 @router.get("/health", summary="服务与数据库状态")
-def health(conn: Conn) -> dict[str, object]:
+def health(pool: Pool) -> dict[str, object]:
     """Database, PostGIS and pgRouting versions; 503 when any is missing."""
-    return {"status": "ok", **status.versions(conn)}
+    with pool.connection() as conn:
+        return {"status": "ok", **status.versions(conn)}

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import Conn, Dispatcher, DispatcherOnly
+from api.deps import Dispatcher, DispatcherOnly, Pool
 from geo import handling, incident_import, incidents
 from geo.errors import NotFound
 
@@ -34,25 +34,27 @@ class IncidentBody(BaseModel):
 
 
 @router.post("", summary="受理事件", dependencies=[DispatcherOnly], status_code=201)
-def create(body: IncidentBody, conn: Conn) -> JSONResponse:
+def create(body: IncidentBody, pool: Pool) -> JSONResponse:
     """Store the incident; the database assigns its grid at once. A retried request_id returns 200."""
-    incident_id, created = incidents.submit(conn, incidents.IncidentIn(**body.model_dump()))
-    conn.commit()
-    return JSONResponse(_jsonable(incidents.read(conn, incident_id, dispatcher=True)),
-                        status_code=201 if created else 200)
+    with pool.connection() as conn:
+        incident_id, created = incidents.submit(conn, incidents.IncidentIn(**body.model_dump()))
+        conn.commit()
+        return JSONResponse(_jsonable(incidents.read(conn, incident_id, dispatcher=True)),
+                            status_code=201 if created else 200)
 
 
 @router.post("/import", summary="导入12345热线CSV", dependencies=[DispatcherOnly])
 def import_csv(
-    conn: Conn,
+    pool: Pool,
     mode: Annotated[Literal["all", "good"], Query(description="all：有错则全部不导入；good：只导入无错的行")] = "all",
     body: Annotated[bytes, Body(media_type="text/csv")] = b"",
 ) -> dict[str, object]:
     """The body is the CSV file itself (UTF-8 or GB18030). Row errors name row, field and reason."""
-    report = incident_import.import_csv(conn, io.BytesIO(body), name="上传的CSV", good_rows_only=mode == "good")
-    conn.commit()  # stored before we say so
-    return {"rows_read": report.rows_read, "stored": report.stored, "already_present": report.already_present,
-            "assignment": report.assignment, "skipped": [p.as_dict() for p in report.skipped]}
+    with pool.connection() as conn:
+        report = incident_import.import_csv(conn, io.BytesIO(body), name="上传的CSV", good_rows_only=mode == "good")
+        conn.commit()  # stored before we say so
+        return {"rows_read": report.rows_read, "stored": report.stored, "already_present": report.already_present,
+                "assignment": report.assignment, "skipped": [p.as_dict() for p in report.skipped]}
 
 
 class ActionBody(BaseModel):
@@ -65,37 +67,41 @@ class ActionBody(BaseModel):
 
 
 @router.post("/{incident_id}/actions", summary="办理流转", dependencies=[DispatcherOnly])
-def act(incident_id: int, body: ActionBody, conn: Conn) -> dict[str, object]:
+def act(incident_id: int, body: ActionBody, pool: Pool) -> dict[str, object]:
     """Move the incident along the transition table; illegal steps are refused (409) naming the allowed ones."""
-    status = handling.act(conn, incident_id, body.action, actor=body.actor, note=body.note, satisfied=body.satisfied)
-    conn.commit()
-    return {"id": incident_id, "status": status}
+    with pool.connection() as conn:
+        status = handling.act(conn, incident_id, body.action, actor=body.actor, note=body.note, satisfied=body.satisfied)
+        conn.commit()
+        return {"id": incident_id, "status": status}
 
 
 @router.get("/{incident_id}/events", summary="办理记录", dependencies=[DispatcherOnly])
-def events(incident_id: int, conn: Conn) -> list[dict[str, object]]:
+def events(incident_id: int, pool: Pool) -> list[dict[str, object]]:
     """Who did what when, oldest first."""
-    return [_jsonable(e) for e in handling.events(conn, incident_id)]
+    with pool.connection() as conn:
+        return [_jsonable(e) for e in handling.events(conn, incident_id)]
 
 
 @router.get("", summary="超期与临期事件")
 def queue(
-    conn: Conn,
+    pool: Pool,
     queue: Annotated[Literal["overdue", "due_soon"], Query(description="overdue 超期；due_soon 临期")] = "overdue",
     area: Annotated[str | None, Query(description="街道、社区或网格编码")] = None,
     hours: Annotated[int, Query(ge=1, le=720, description="临期：多少小时内到期")] = handling.DUE_SOON_HOURS,
 ) -> list[dict[str, object]]:
     """Open incidents past or near their deadline (no personal data), soonest deadline first."""
-    return [_jsonable(r) for r in handling.queue(conn, queue, area=area, hours=hours)]
+    with pool.connection() as conn:
+        return [_jsonable(r) for r in handling.queue(conn, queue, area=area, hours=hours)]
 
 
 @router.get("/{incident_id}", summary="查看事件")
-def read(incident_id: int, conn: Conn, dispatcher: Dispatcher) -> Response:
+def read(incident_id: int, pool: Pool, dispatcher: Dispatcher) -> Response:
     """The incident, its grid and team, department and deadline; reporter only for dispatchers."""
-    row = incidents.read(conn, incident_id, dispatcher=dispatcher)
-    if row is None:
-        raise NotFound(f"没有编号为{incident_id}的事件")
-    return JSONResponse(_jsonable(row))
+    with pool.connection() as conn:
+        row = incidents.read(conn, incident_id, dispatcher=dispatcher)
+        if row is None:
+            raise NotFound(f"没有编号为{incident_id}的事件")
+        return JSONResponse(_jsonable(row))
 
 
 def _jsonable(row: dict[str, object]) -> dict[str, object]:

@@ -14,7 +14,7 @@ from typing import Annotated, ParamSpec
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import Conn
+from api.deps import Pool
 from geo import open311
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311"])
@@ -49,16 +49,18 @@ Jurisdiction = Annotated[str | None, Query(description="辖区编号：本服务
 
 @router.get("/services.json", summary="服务列表（事项类别）", response_class=Open311JSON)
 @spec_errors
-def services(conn: Conn, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
+def services(pool: Pool, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
     """Every category of the responsibility list as a GeoReport v2 service."""
-    return Open311JSON(open311.services(conn))
+    with pool.connection() as conn:
+        return Open311JSON(open311.services(conn))
 
 
 @router.get("/services/{service_code}.json", summary="服务定义", response_class=Open311JSON, responses=ERRORS)
 @spec_errors
-def service_definition(service_code: str, conn: Conn, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
+def service_definition(service_code: str, pool: Pool, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
     """The service's extra attributes: none, so `attributes` is always empty."""
-    return Open311JSON(open311.service_definition(conn, service_code))
+    with pool.connection() as conn:
+        return Open311JSON(open311.service_definition(conn, service_code))
 
 
 async def _body(request: Request) -> tuple[str, bytes]:
@@ -91,25 +93,26 @@ FORM_SCHEMA = {"type": "object", "required": ["service_code", "lat", "long"], "p
 )
 @spec_errors
 def create_request(
-    conn: Conn,
+    pool: Pool,
     body: Annotated[tuple[str, bytes], Depends(_body)],
     idempotency_key: Annotated[str | None, Header(description="客户端请求号：重试时返回同一请求")] = None,
 ) -> JSONResponse:
     """Store the request as an incident of channel 网络; the database assigns its grid at once."""
-    submission = open311.parse_submission(open311.decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
-    try:
-        response, created = open311.submit(conn, submission)
-    except open311.Open311Error:
-        conn.rollback()  # spec_errors answers normally, so the pool would commit otherwise
-        raise
-    conn.commit()
-    return Open311JSON(response, status_code=201 if created else 200)
+    with pool.connection() as conn:
+        submission = open311.parse_submission(open311.decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
+        try:
+            response, created = open311.submit(conn, submission)
+        except open311.Open311Error:
+            conn.rollback()  # spec_errors answers normally, so the pool would commit otherwise
+            raise
+        conn.commit()
+        return Open311JSON(response, status_code=201 if created else 200)
 
 
 @router.get("/requests.json", summary="查询服务请求", response_class=Open311JSON, responses=ERRORS)
 @spec_errors
 def list_requests(
-    conn: Conn,
+    pool: Pool,
     service_request_id: Annotated[str | None, Query(description="以逗号分隔的编号；给出时忽略其他条件")] = None,
     service_code: Annotated[str | None, Query(description="以逗号分隔的服务编码")] = None,
     start_date: Annotated[str | None, Query(description="最早报告时间（ISO 8601，带时区）")] = None,
@@ -118,18 +121,20 @@ def list_requests(
     jurisdiction_id: Jurisdiction = None,
 ) -> JSONResponse:
     """At most 1000 requests, newest first; by default those reported in the last 90 days."""
-    query = open311.parse_query(conn, service_request_id=service_request_id, service_code=service_code,
-                                start_date=start_date, end_date=end_date, status=status,
-                                now=dt.datetime.now(dt.UTC))
-    return Open311JSON(open311.requests(conn, query))
+    with pool.connection() as conn:
+        query = open311.parse_query(conn, service_request_id=service_request_id, service_code=service_code,
+                                    start_date=start_date, end_date=end_date, status=status,
+                                    now=dt.datetime.now(dt.UTC))
+        return Open311JSON(open311.requests(conn, query))
 
 
 @router.get("/requests/{service_request_id}.json", summary="查看服务请求", response_class=Open311JSON,
             responses=ERRORS)
 @spec_errors
-def get_request(service_request_id: str, conn: Conn, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
+def get_request(service_request_id: str, pool: Pool, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
     """A one-element list, as the spec has it."""
-    return Open311JSON(open311.request(conn, service_request_id))
+    with pool.connection() as conn:
+        return Open311JSON(open311.request(conn, service_request_id))
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)

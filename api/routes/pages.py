@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.deps import Conn, Settings
+from api.deps import Pool, Settings
 from geo import status
 from geo.layers import LAYERS
 from web.render import render
@@ -14,7 +14,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(conn: Conn, settings: Settings) -> HTMLResponse:
+def index(pool: Pool, settings: Settings) -> HTMLResponse:
     """Key figures and links to every layer, the API docs and the health check."""
-    return HTMLResponse(render("index.html", title=settings.title, summary=status.summary(conn),
-                               counts=status.layer_counts(conn), layers=LAYERS))
+    with pool.connection() as conn:
+        return HTMLResponse(render("index.html", title=settings.title, summary=status.summary(conn),
+                                   counts=status.layer_counts(conn), layers=LAYERS))

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import Conn, Settings
+from api.deps import Pool, Settings
 from geo import access, circle_store
 from geo.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, WalkParams
 from geo.errors import BadRequest
@@ -34,40 +34,43 @@ def _params(body: CirclesRequest) -> WalkParams:
 
 
 @router.post("/circles/recompute", summary="重算步行圈")
-def recompute_circles(body: CirclesRequest, conn: Conn) -> dict[str, object]:
+def recompute_circles(body: CirclesRequest, pool: Pool) -> dict[str, object]:
     """Recompute the circles that are out of date (all with `full`)."""
-    report = circle_store.recompute(conn, _params(body), full=body.full)
-    return {"computed": report.computed, "kept": report.kept, "off_network": report.off_network,
-            "seconds": round(report.seconds, 2)}
+    with pool.connection() as conn:
+        report = circle_store.recompute(conn, _params(body), full=body.full)
+        return {"computed": report.computed, "kept": report.kept, "off_network": report.off_network,
+                "seconds": round(report.seconds, 2)}
 
 
 @router.get("/circles", summary="步行圈GeoJSON", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
 def read_circles(
-    conn: Conn,
+    pool: Pool,
     minutes: Annotated[float | None, Query(gt=0, description="步行时间（分钟），如 15")] = None,
     kind: Annotated[str | None, Query(description="驿站类型")] = None,
     station: Annotated[str | None, Query(description="驿站编码")] = None,
 ) -> Response:
     """Stored circles in EPSG:4326 with the parameters they were computed with."""
-    return Response(circle_store.circles_geojson(conn, minutes=minutes, kind=kind, station=station),
-                    media_type=GEOJSON)
+    with pool.connection() as conn:
+        return Response(circle_store.circles_geojson(conn, minutes=minutes, kind=kind, station=station),
+                        media_type=GEOJSON)
 
 
 AtTime = Annotated[dt.time | None, Query(description="时刻（HH:MM），只计此时开放的驿站；不填则不限时段")]
 
 
 @router.post("/access/recompute", summary="重算楼栋到最近驿站的步行距离")
-def recompute_access(conn: Conn, at: AtTime = None, include_planned: bool = False) -> dict[str, object]:
+def recompute_access(pool: Pool, at: AtTime = None, include_planned: bool = False) -> dict[str, object]:
     """One multi-source pass per station kind; replaces the previous run for the same time."""
-    report = access.recompute(conn, at=at, include_planned=include_planned)
-    return {"run_id": report.run_id, "stations": report.stations, "buildings": report.buildings,
-            "nodes": report.nodes}
+    with pool.connection() as conn:
+        report = access.recompute(conn, at=at, include_planned=include_planned)
+        return {"run_id": report.run_id, "stations": report.stations, "buildings": report.buildings,
+                "nodes": report.nodes}
 
 
 @router.get("/access/buildings", summary="楼栋步行可达性GeoJSON", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
 def read_access(
-    conn: Conn,
+    pool: Pool,
     settings: Settings,
     kind: Annotated[str, Query(description="驿站类型，“全部”为任意类型")] = access.ANY_KIND,
     at: AtTime = None,
@@ -77,8 +80,9 @@ def read_access(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """Each building's nearest station of `kind` and its walking distance (m) and time (min)."""
-    page = settings.default_page_size if limit is None else limit
-    if page > settings.max_page_size:
-        raise BadRequest(f"limit 不能超过 {settings.max_page_size}")
-    return Response(access.buildings_geojson(conn, kind=kind, at=at, include_planned=include_planned,
-                                             speed_kmh=speed_kmh, limit=page, offset=offset), media_type=GEOJSON)
+    with pool.connection() as conn:
+        page = settings.default_page_size if limit is None else limit
+        if page > settings.max_page_size:
+            raise BadRequest(f"limit 不能超过 {settings.max_page_size}")
+        return Response(access.buildings_geojson(conn, kind=kind, at=at, include_planned=include_planned,
+                                                 speed_kmh=speed_kmh, limit=page, offset=offset), media_type=GEOJSON)

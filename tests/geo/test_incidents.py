@@ -152,3 +152,24 @@ def test_hotline_export_all_or_nothing_then_good_rows(demo, demo_dir: Path, tmp_
     again = incident_import.import_csv(demo, head, good_rows_only=True)
     good_in_head = 1000 - len(set(export.request_id.head(1000)) & set(refused_kinds.request_id))
     assert again.stored == 0 and again.already_present == good_in_head
+
+
+def _assignments(conn) -> dict[int, tuple]:
+    return {r[0]: (r[1], r[2], None if r[3] is None else round(r[3], 4)) for r in conn.execute(
+        "SELECT id, grid_id, assign_method, assign_distance_m FROM incidents")}
+
+
+def test_bulk_reassign_follows_the_trigger_rule(demo, demo_dir: Path, tmp_path: Path) -> None:
+    head = tmp_path / "head.csv"
+    pd.read_csv(demo_dir / "incidents.csv", dtype=str, keep_default_na=False).head(1500).to_csv(head, index=False)
+    incident_import.import_csv(demo, head, good_rows_only=True)
+    by_trigger = _assignments(demo)
+    incidents.reassign(demo)
+    assert _assignments(demo) == by_trigger
+    # Move the grids of one community 300 m east: assignments change; both paths agree.
+    demo.execute("UPDATE grids SET geom = ST_Translate(geom, 0.0033, 0) "
+                 "WHERE community_code = (SELECT min(community_code) FROM grids)")
+    incidents.reassign(demo)
+    in_bulk = _assignments(demo)
+    demo.execute("UPDATE incidents SET geom = geom")  # the trigger, row by row
+    assert _assignments(demo) == in_bulk != by_trigger
