@@ -80,7 +80,8 @@ def test_unknown_layer_is_404_with_the_valid_names(client: TestClient) -> None:
 def test_front_page_is_chinese_and_links_everything(client: TestClient) -> None:
     html = client.get("/").text
     assert '<html lang="zh-CN">' in html and "网格" in html
-    for link in ("/docs", "/health", "/layers/grids", "/layers/stations"):
+    for link in ("/docs", "/health", "/layers/grids", "/layers/stations", "/circles?minutes=15",
+                 "/incidents?queue=overdue", "/open311/v2/services.json"):
         assert f'href="{link}"' in html
     assert client.get("/docs").status_code == 200
     assert "/layers/{name}" in client.get("/openapi.json").json()["paths"]
