@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 (JSON only) under /open311/v2: services, intake, public reads.
 
 Errors use the spec's format, `[{"code": 400, "description": "…"}]`, with the same HTTP
-status. The logic is in geo/open311.py; this module only passes arguments along.
+status. The logic is in geo/open311.py and geo/open311_input.py; this module only passes arguments along.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import Pool
-from geo import open311
+from geo import open311, open311_input
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311"])
 P = ParamSpec("P")
@@ -38,7 +38,7 @@ def spec_errors(handler: Callable[P, JSONResponse]) -> Callable[P, JSONResponse]
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> JSONResponse:
         try:
             return handler(*args, **kwargs)
-        except open311.Open311Error as exc:
+        except open311_input.Open311Error as exc:
             return Open311JSON(exc.body(), status_code=exc.status)
 
     return wrapper
@@ -72,7 +72,7 @@ FORM_FIELDS = {
     "lat": {"type": "number", "description": "纬度（WGS84），必填"},
     "long": {"type": "number", "description": "经度（WGS84），必填"},
     "address_string": {"type": "string", "description": "地址（仅存档，不用于定位）"},
-    "description": {"type": "string", "maxLength": open311.MAX_DESCRIPTION},
+    "description": {"type": "string", "maxLength": open311_input.MAX_DESCRIPTION},
     "first_name": {"type": "string", "description": "名（个人信息：只有调度员可见）"},
     "last_name": {"type": "string", "description": "姓（个人信息：只有调度员可见）"},
     "phone": {"type": "string", "description": "电话（个人信息：只有调度员可见）"},
@@ -99,10 +99,10 @@ def create_request(
 ) -> JSONResponse:
     """Store the request as an incident of channel 网络; the database assigns its grid at once."""
     with pool.connection() as conn:
-        submission = open311.parse_submission(open311.decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
+        submission = open311_input.parse_submission(open311_input.decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
         try:
             response, created = open311.submit(conn, submission)
-        except open311.Open311Error:
+        except open311_input.Open311Error:
             conn.rollback()  # spec_errors answers normally, so the pool would commit otherwise
             raise
         conn.commit()
@@ -122,7 +122,7 @@ def list_requests(
 ) -> JSONResponse:
     """At most 1000 requests, newest first; by default those reported in the last 90 days."""
     with pool.connection() as conn:
-        query = open311.parse_query(conn, service_request_id=service_request_id, service_code=service_code,
+        query = open311_input.parse_query(conn, service_request_id=service_request_id, service_code=service_code,
                                     start_date=start_date, end_date=end_date, status=status,
                                     now=dt.datetime.now(dt.UTC))
         return Open311JSON(open311.requests(conn, query))
