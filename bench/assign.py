@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,8 +23,8 @@ import numpy as np
 import psycopg
 import shapely
 
-from bench.circles import backend_cpu_s, loadavg
-from bench.network import ewkb_hex, throwaway_database
+from bench.circles import backend_cpu_s
+from bench.network import admin_url, ewkb_hex, loadavg, throwaway_database
 
 DEFAULT_SEED = 20261122
 OUTSIDE_SHARE = 0.04  # of the points, this share lies outside the grids' bounding box ...
@@ -103,14 +102,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of ours and of sjoin (median shown)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args()
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        sys.exit("DATABASE_URL is not set: export DATABASE_URL=$(scripts/localdb.sh url)")
+    server_url = admin_url()
     started, load_before = time.perf_counter(), loadavg()
     print(f"bench.assign  seed {args.seed}, {os.cpu_count()} CPUs, load average {load_before}; shapely "
           f"{shapely.__version__} (GEOS {shapely.geos_version_string}), geopandas {gpd.__version__}", flush=True)
 
-    with tempfile.TemporaryDirectory() as tmp, throwaway_database(admin_url, "assign") as url:
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database(server_url, "assign") as url:
         demo, layers = Path(tmp, "demo"), Path(tmp, "layers")
         generate(demo)
         layers.mkdir()

@@ -89,10 +89,6 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def loadavg() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 # ---------------------------------------------------------------- ours, in a child process
 
 _WORKER_DIR: str | None = None
@@ -333,11 +329,9 @@ def main() -> None:
         print(json.dumps(ours(spec["url"], spec["stations"], tuple(spec["minutes"]), spec["workers"],
                               spec["trace"], spec["routing"])))
         return
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        sys.exit("DATABASE_URL is not set: export DATABASE_URL=$(scripts/localdb.sh url)")
+    admin_url = netgen.admin_url()
 
-    started, load_before = time.perf_counter(), loadavg()
+    started, load_before = time.perf_counter(), netgen.loadavg()
     print(f"bench.circles  seed {args.seed}, {os.cpu_count()} CPUs, load average {load_before}", flush=True)
     net = netgen.generate(seed=args.seed)
     lon, lat = net.stations(args.stations, seed=args.seed + 1)
@@ -376,7 +370,7 @@ def main() -> None:
         print(f"running the OSMnx recipe on {len(sample)} stations ...", flush=True)
         nx_ = run_osmnx(url, net, lon, lat, sample)
         areas = compare_areas(url, sample)
-        load_after = loadavg()
+        load_after = netgen.loadavg()
 
     def row(label: str, wall: float, cpu: float, note: str = "") -> None:
         print(f"  {label:<66} {wall:9.1f} {cpu:9.1f}   {note}".replace(" nan", " -  "))

@@ -54,10 +54,6 @@ DEFAULT_SEED = 20261122
 
 # ---------------------------------------------------------------- machine and processes
 
-def loadavg() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def _proc_stat(pid: int) -> list[str] | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -562,11 +558,9 @@ def main() -> None:
     args = parser.parse_args()
     # SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C: the server is stopped and the database dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        sys.exit("DATABASE_URL is not set: export DATABASE_URL=$(scripts/localdb.sh url)")
+    admin_url = netgen.admin_url()
 
-    started, load_before = time.perf_counter(), loadavg()
+    started, load_before = time.perf_counter(), netgen.loadavg()
     print(f"bench.intake  seed {args.seed}, {os.cpu_count()} CPUs, load average {load_before}; "
           f"{httpx.__name__} {httpx.__version__}, Python {sys.version.split()[0]}", flush=True)
     n_points = len(ramp(args.rate, args.warmup)) + len(steady(args.rate, args.seconds)) + 2 * (args.breakdown + 20) + 10
@@ -590,7 +584,7 @@ def main() -> None:
         acked = {str(it.body["request_id"]): it.incident_id for it in items if it.status == 201}
         stored = check_stored(url, acked, [str(it.body["request_id"]) for it in items])
         steps = breakdown(url, requests, args.breakdown) if args.breakdown > 0 else []
-        load_after = loadavg()
+        load_after = netgen.loadavg()
 
     # ------------------------------------------------ report
     print()

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -202,6 +204,19 @@ def load_stations(conn: psycopg.Connection, lon: np.ndarray, lat: np.ndarray) ->
     conn.commit()
     conn.execute("ANALYZE stations")
     conn.commit()
+
+
+def admin_url() -> str:
+    """The server benchmarks create their throwaway databases on (DATABASE_URL); exit if unset."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("DATABASE_URL is not set: export DATABASE_URL=$(scripts/localdb.sh url)")
+    return url
+
+
+def loadavg() -> str:
+    """The machine's 1/5/15-minute load averages, for judging how quiet a run was."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 @contextlib.contextmanager

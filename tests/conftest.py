@@ -70,14 +70,23 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_database_url(make_database, demo_dir: Path) -> str:
-    """A database holding the demo district (read-only for tests)."""
+def make_demo_database(make_database, demo_dir: Path):
+    """Factory of throwaway databases holding the demo district, for tests that commit."""
     from geo.loader import LoadOptions, load_directory
 
-    url = make_database("demo")
-    with psycopg.connect(url) as connection:
-        load_directory(connection, demo_dir, LoadOptions())
-    return url
+    def create(label: str) -> str:
+        url = make_database(label)
+        with psycopg.connect(url) as connection:
+            load_directory(connection, demo_dir, LoadOptions())
+        return url
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(make_demo_database) -> str:
+    """A database holding the demo district (changes are rolled back: see `demo`)."""
+    return make_demo_database("demo")
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from geo.loader import LoadOptions, load_directory
 from geo.settings import DatabaseSettings
 
 KEY = {"X-API-Key": "dispatcher-key"}
@@ -21,10 +18,8 @@ BODY = {"request_id": "APP-1", "channel": "网络", "category_code": "CAT03", "r
 
 
 @pytest.fixture(scope="module")
-def client(make_database, demo_dir: Path) -> Iterator[TestClient]:
-    url = make_database("incident_api")
-    with psycopg.connect(url) as conn:
-        load_directory(conn, demo_dir, LoadOptions())
+def client(make_demo_database) -> Iterator[TestClient]:
+    url = make_demo_database("incident_api")
     app = create_app(DatabaseSettings(url=url), ApiSettings(dispatcher_keys="dispatcher-key, other"))
     with TestClient(app) as test_client:
         yield test_client

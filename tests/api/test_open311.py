@@ -20,7 +20,6 @@ from jsonschema import Draft202012Validator
 from api.app import create_app
 from api.settings import ApiSettings
 from geo import incidents
-from geo.loader import LoadOptions, load_directory
 from geo.settings import DatabaseSettings
 
 V2 = "/open311/v2"
@@ -64,11 +63,8 @@ def errors(response: httpx2.Response, status: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def db_url(make_database, demo_dir: Path) -> str:
-    url = make_database("open311_api")
-    with psycopg.connect(url) as conn:
-        load_directory(conn, demo_dir, LoadOptions())
-    return url
+def db_url(make_demo_database) -> str:
+    return make_demo_database("open311_api")
 
 
 @pytest.fixture(scope="module")

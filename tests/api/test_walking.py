@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 import shapely
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from geo.loader import LoadOptions, load_directory
 from geo.settings import DatabaseSettings
 
 
 @pytest.fixture(scope="module")
-def client(make_database, demo_dir) -> Iterator[TestClient]:
-    url = make_database("walk_api")
-    with psycopg.connect(url) as conn:
-        load_directory(conn, demo_dir, LoadOptions())
+def client(make_demo_database) -> Iterator[TestClient]:
+    url = make_demo_database("walk_api")
     with TestClient(create_app(DatabaseSettings(url=url))) as test_client:
         yield test_client
 
