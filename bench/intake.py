@@ -38,6 +38,7 @@ import numpy as np
 import psycopg
 
 from bench import network as netgen
+from geo import incidents
 
 try:  # the project's dev extra installs httpx2; plain httpx has the same API
     import httpx2 as httpx
@@ -390,75 +391,36 @@ def percentiles_ms(values: np.ndarray) -> str:
 
 # ---------------------------------------------------------------- where the time goes (in-process)
 
-FUSED = """
-WITH new AS ({insert} *)
-SELECT n.id, n.request_id, n.channel, n.category_code, cat.name AS category_name, n.description,
-       n.reporter_name, n.reporter_phone, n.reported_at, n.received_at, n.coord_system,
-       ST_X(n.geom) AS lon, ST_Y(n.geom) AS lat, n.assign_method, n.assign_distance_m,
-       g.code AS grid_code, g.name AS grid_name, g.leader AS grid_leader, g.workers AS grid_workers,
-       co.code AS community_code, co.name AS community_name, st.code AS street_code, st.name AS street_name,
-       n.handling_type, n.department, n.deadline
-FROM new AS n
-LEFT JOIN categories AS cat ON cat.code = n.category_code
-LEFT JOIN grids AS g ON g.id = n.grid_id
-LEFT JOIN communities AS co ON co.code = g.community_code
-LEFT JOIN streets AS st ON st.code = co.street_code
-"""
-
-
 def breakdown(url: str, requests: Requests, n: int) -> list[tuple[str, np.ndarray]]:
-    """Time the database steps of POST /incidents one by one, as `api/routes/incidents.create` makes them.
+    """Time the database side of POST /incidents, `geo.incidents.receive`, as `api/routes/incidents.create` calls it.
 
     One connection from this process over the same URL the app uses (so the same kind of
-    round trip), sequential, no HTTP. Also one fused variant: the category check, the insert
-    returning the read-back join, and the commit sent together in one pipeline.
+    round trip), sequential, no HTTP; beside it one bare round trip and one COMMIT of an
+    insert alone (the WAL flush every acknowledged incident waits for).
     """
-    from geo import incidents
-    from geo.db import sql as sql_file
-
     steps: dict[str, list[float]] = {k: [] for k in (
-        "round trip (SELECT 1, autocommit)", "category lookup (BEGIN + SELECT categories)",
-        "insert (incident_insert.sql + triggers)", "commit (WAL flush)", "read-back (BEGIN + incident_read.sql)",
-        "commit of the read-back", "sum of the five steps", "fused: categories + insert…RETURNING join + commit, "
-        "one pipeline")}
+        "round trip (SELECT 1, autocommit)", "geo.incidents.receive: INSERT…RETURNING card + COMMIT, one pipeline",
+        "of which a COMMIT alone after the INSERT (WAL flush)")}
     keys = list(steps)
-    insert = "\n".join(line for line in sql_file("incident_insert").splitlines() if not line.startswith("--"))
-    fused_sql = FUSED.format(insert=insert.replace("RETURNING id", "RETURNING"))
     with psycopg.connect(url, autocommit=True) as ping, psycopg.connect(url) as conn:
         for i in range(n + 20):  # 20 untimed warm-up rounds
             t = [time.perf_counter()]
             ping.execute("SELECT 1").fetchone()
             t.append(time.perf_counter())
-            body = requests.next()
-            body["reported_at"] = dt.datetime.fromisoformat(body["reported_at"])
-            inc = incidents.IncidentIn(**body)
-            cats = incidents.category_codes(conn)
+            incidents.receive(conn, _incident(requests.next()))
             t.append(time.perf_counter())
-            assert not incidents.problems(inc, cats)
-            row = conn.execute(sql_file("incident_insert"), incidents.params(inc)).fetchone()
+            conn.execute(incidents.INSERT_ID, incidents.params(_incident(requests.next()))).fetchone()
             t.append(time.perf_counter())
             conn.commit()
             t.append(time.perf_counter())
-            incidents.read(conn, row[0], dispatcher=True)
-            t.append(time.perf_counter())
-            conn.commit()
-            t.append(time.perf_counter())
-            body = requests.next()
-            body["reported_at"] = dt.datetime.fromisoformat(body["reported_at"])
-            inc = incidents.IncidentIn(**body)
-            t0 = time.perf_counter()
-            with conn.pipeline():
-                cur_c = conn.execute("SELECT code FROM categories")
-                cur_i = conn.execute(fused_sql, incidents.params(inc))
-                conn.commit()
-            assert inc.category_code in {r[0] for r in cur_c.fetchall()} and cur_i.fetchone() is not None
-            t1 = time.perf_counter()
-            if i < 20:
-                continue
-            d = np.diff(t)
-            for k, v in zip(keys, [*d, t[-1] - t[1], t1 - t0], strict=True):
-                steps[k].append(v)
+            if i >= 20:
+                for k, v in zip(keys, [t[1] - t[0], t[2] - t[1], t[4] - t[3]], strict=True):
+                    steps[k].append(v)
     return [(k, np.array(v)) for k, v in steps.items()]
+
+
+def _incident(body: dict[str, object]) -> incidents.IncidentIn:
+    return incidents.IncidentIn(**{**body, "reported_at": dt.datetime.fromisoformat(str(body["reported_at"]))})
 
 
 # ---------------------------------------------------------------- checks in the database
@@ -653,7 +615,7 @@ def main() -> None:
 
     if steps:
         print()
-        print(f"Where the time goes: the database steps of create(), {args.breakdown} times in one connection "
+        print(f"Where the time goes: the database side of create(), {args.breakdown} times in one connection "
               "from this process (no HTTP), ms")
         for label, v in steps:
             print(f"  {label:<72} p50 {np.median(v) * 1000:6.2f}   p99 {np.percentile(v, 99) * 1000:6.2f}")

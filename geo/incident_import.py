@@ -12,7 +12,6 @@ import psycopg
 import shapely
 
 from geo import incidents, readers
-from geo.db import sql as sql_file
 from geo.errors import ImportRejected, Problem
 
 REQUIRED = ("channel", "category_code", "reported_at")
@@ -57,7 +56,7 @@ def import_csv(conn: psycopg.Connection, source: Path | BinaryIO, *, name: str |
     if problems and not good_rows_only:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row or 0, p.field or "")))
     with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(sql_file("incident_insert"), [incidents.params(i) for i in good], returning=True)
+        cur.executemany(incidents.INSERT_ID, [incidents.params(i) for i in good], returning=True)
         ids = _returned_ids(cur)
         methods = Counter(r[0] for r in conn.execute(
             "SELECT assign_method FROM incidents WHERE id = ANY(%s)", (ids,)))

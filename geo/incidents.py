@@ -61,16 +61,20 @@ def location_problems(lon: float | None, lat: float | None, system: str) -> list
     return []
 
 
-def problems(incident: IncidentIn, categories: set[str]) -> list[Problem]:
-    """Every reason `incident` cannot be stored (empty when it can)."""
+def problems(incident: IncidentIn, categories: set[str] | None) -> list[Problem]:
+    """Every reason `incident` cannot be stored (empty when it can); `categories=None` skips the category."""
     found = location_problems(incident.lon, incident.lat, incident.coord_system)
     if incident.channel not in CHANNELS:
         found.append(Problem("渠道", f"未知渠道“{incident.channel}”（可用：{'、'.join(CHANNELS)}）", field="channel"))
-    if incident.category_code not in categories:
-        found.append(Problem("类别", f"职责清单中没有类别“{incident.category_code}”", field="category_code"))
+    if categories is not None and incident.category_code not in categories:
+        found.append(_unknown_category(incident.category_code))
     if incident.reported_at.tzinfo is None:
         found.append(Problem("时间", "报告时间须带时区，如 2026-01-01T08:00:00+08:00", field="reported_at"))
     return found
+
+
+def _unknown_category(code: str) -> Problem:
+    return Problem("类别", f"职责清单中没有类别“{code}”", field="category_code")
 
 
 def category_codes(conn: psycopg.Connection) -> set[str]:
@@ -78,22 +82,63 @@ def category_codes(conn: psycopg.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT code FROM categories")}
 
 
+def _with_rows(rows: str, select: str) -> str:
+    """`select` over the CTE `n` holding `rows` (incidents' columns)."""
+    return f"WITH n AS (\n{rows}\n)\n{select}"
+
+
+INSERT_ID = _with_rows(sql_file("incident_insert"), "SELECT id FROM n")
+INSERT_CARD = _with_rows(sql_file("incident_insert"), sql_file("incident_card"))
+READ_CARD = _with_rows("SELECT * FROM incidents WHERE id = %(id)s", sql_file("incident_card"))
+READ_CARD_BY_REQUEST = _with_rows("SELECT * FROM incidents WHERE request_id = %(request_id)s",
+                                  sql_file("incident_card"))
+
+
 def submit(conn: psycopg.Connection, incident: IncidentIn, categories: set[str] | None = None) -> tuple[int, bool]:
-    """Store `incident` (converting GCJ-02/BD-09 to WGS 84); return (id, created).
+    """Store `incident` (converting GCJ-02/BD-09 to WGS 84); return (id, created). The caller commits.
 
     With a request_id, a retry returns the first incident and stores nothing new.
     """
     found = problems(incident, categories if categories is not None else category_codes(conn))
     if found:
         raise InvalidIncident(found)
-    row = conn.execute(sql_file("incident_insert"), params(incident)).fetchone()
+    row = conn.execute(INSERT_ID, params(incident)).fetchone()
     if row is not None:
         return row[0], True
-    return conn.execute(sql_file("incident_by_request"), {"request_id": incident.request_id}).fetchone()[0], False
+    return conn.execute("SELECT id FROM incidents WHERE request_id = %s", (incident.request_id,)).fetchone()[0], False
+
+
+def receive(conn: psycopg.Connection, incident: IncidentIn) -> tuple[dict[str, object], bool]:
+    """Store `incident` and commit, in one round trip; return (its full card as `read` gives a dispatcher, created).
+
+    The fast path of single intake: checks that need no database run first, the category is
+    checked by the INSERT itself (it stores nothing for an unknown one), and the INSERT, the
+    read-back of the new row with its grid and team, and the COMMIT go to the server as one
+    pipeline. Only when nothing was inserted (a retried request_id, or an unknown category)
+    does a second query follow. Committed before it returns: the caller may acknowledge.
+    """
+    found = problems(incident, None)
+    if found:
+        if incident.category_code not in category_codes(conn):
+            found.append(_unknown_category(incident.category_code))
+        raise InvalidIncident(found)
+    with conn.pipeline():
+        cur = conn.cursor(row_factory=dict_row).execute(INSERT_CARD, params(incident))
+        conn.commit()
+    row = cur.fetchone()
+    if row is not None:
+        return row, True
+    if incident.request_id is not None:
+        existing = conn.cursor(row_factory=dict_row).execute(
+            READ_CARD_BY_REQUEST, {"request_id": incident.request_id}).fetchone()
+        conn.rollback()  # a read only; ends the transaction the query opened
+        if existing is not None:
+            return existing, False
+    raise InvalidIncident([_unknown_category(incident.category_code)])
 
 
 def params(incident: IncidentIn) -> dict[str, object]:
-    """Query parameters of incident_insert.sql, coordinates converted to WGS 84."""
+    """Query parameters of incident_insert.sql, coordinates converted to WGS 84 (degrees)."""
     lon, lat = incident.lon, incident.lat
     system = chinacoords.normalise_system(incident.coord_system)
     if lon is not None and lat is not None:
@@ -107,7 +152,7 @@ def params(incident: IncidentIn) -> dict[str, object]:
 
 def read(conn: psycopg.Connection, incident_id: int, *, dispatcher: bool) -> dict[str, object] | None:
     """One incident with its grid, team and department; reporter fields only for dispatchers."""
-    row = conn.cursor(row_factory=dict_row).execute(sql_file("incident_read"), {"id": incident_id}).fetchone()
+    row = conn.cursor(row_factory=dict_row).execute(READ_CARD, {"id": incident_id}).fetchone()
     if row is not None and not dispatcher:
         row["description"] = public_description(str(row["description"] or ""), row["reporter_name"],
                                                 row["reporter_phone"])

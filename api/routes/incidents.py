@@ -37,10 +37,8 @@ class IncidentBody(BaseModel):
 def create(body: IncidentBody, pool: Pool) -> JSONResponse:
     """Store the incident; the database assigns its grid at once. A retried request_id returns 200."""
     with pool.connection() as conn:
-        incident_id, created = incidents.submit(conn, incidents.IncidentIn(**body.model_dump()))
-        conn.commit()
-        return JSONResponse(_jsonable(incidents.read(conn, incident_id, dispatcher=True)),
-                            status_code=201 if created else 200)
+        row, created = incidents.receive(conn, incidents.IncidentIn(**body.model_dump()))
+    return JSONResponse(_jsonable(row), status_code=201 if created else 200)
 
 
 @router.post("/import", summary="导入12345热线CSV", dependencies=[DispatcherOnly])

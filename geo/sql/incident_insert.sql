@@ -1,5 +1,6 @@
 -- Store one incident; deadline, department and handling type come from its category.
--- A repeated request_id stores nothing (the caller then reads the existing incident).
+-- Nothing is stored for a repeated request_id (the caller then reads the existing incident)
+-- nor for an unknown category. Used as the CTE `n` of a statement that reads the new row.
 INSERT INTO incidents (request_id, channel, category_code, description, reporter_name, reporter_phone,
                        reported_at, coord_system, attrs, geom, handling_type, department, deadline)
 SELECT %(request_id)s, %(channel)s, c.code, %(description)s, %(reporter_name)s, %(reporter_phone)s,
@@ -11,4 +12,4 @@ SELECT %(request_id)s, %(channel)s, c.code, %(description)s, %(reporter_name)s, 
 FROM categories AS c
 WHERE c.code = %(category_code)s
 ON CONFLICT (request_id) DO NOTHING
-RETURNING id
+RETURNING *

@@ -56,6 +56,25 @@ def test_swapped_coordinates_are_a_clear_422(client: TestClient) -> None:
     assert response.json()["problems"][0]["field"] == "lat" and "颠倒" in response.json()["detail"]
 
 
+def test_unknown_category_is_a_422_and_stores_nothing(client: TestClient) -> None:
+    body = {**BODY, "request_id": "APP-CAT", "category_code": "NOPE"}
+    alone = client.post("/incidents", json=body, headers=KEY)
+    assert alone.status_code == 422 and [p["field"] for p in alone.json()["problems"]] == ["category_code"]
+    with_others = client.post("/incidents", json={**body, "channel": "飞鸽"}, headers=KEY)
+    assert sorted(p["field"] for p in with_others.json()["problems"]) == ["category_code", "channel"]
+    # nothing was stored under the request id: once fixed, the same id creates the incident
+    fixed = client.post("/incidents", json={**body, "category_code": "CAT03"}, headers=KEY)
+    assert fixed.status_code == 201
+
+
+def test_a_retry_answers_exactly_what_the_first_post_did(client: TestClient) -> None:
+    body = {**BODY, "request_id": "APP-RETRY", "lon": 113.5, "lat": 36.0}  # far out: out_of_area, no grid
+    first, again = (client.post("/incidents", json=body, headers=KEY) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json() == client.get(f"/incidents/{first.json()['id']}", headers=KEY).json()
+    assert first.json()["assign_method"] == "out_of_area" and first.json()["grid_code"] is None
+
+
 def test_csv_import_all_or_nothing_or_good_rows(client: TestClient) -> None:
     csv = ("request_id,reported_at,channel,category_code,description,lon,lat,coord_system\n"
            "C1,2026-05-01T08:00:00+08:00,12345热线,CAT01,占道,113.112355,36.180603,WGS84\n"
