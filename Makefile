@@ -48,6 +48,10 @@ data: db
 	$(BIN)/wangge circles
 	$(BIN)/wangge access
 	$(BIN)/wangge access --at 22:00
+	$(BIN)/wangge gaps
+	$(BIN)/wangge gaps --at 22:00
+	$(BIN)/wangge site --kind 全部 --k 5 --name "新增5处驿站（全部类型）" --replace
+	$(BIN)/wangge site --kind 全部 --target 95 --name "覆盖95%所需最少站点" --replace
 
 # Benchmarks print our figures beside their references (see bench/README.md); about 10 minutes.
 bench: setup db

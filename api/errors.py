@@ -17,6 +17,7 @@ from geo.errors import (
     IllegalTransition,
     ImportRejected,
     InvalidIncident,
+    NotComputed,
     NotFound,
     WanggeError,
 )
@@ -31,6 +32,7 @@ STATUS: dict[type[WanggeError], int] = {
     CRSError: 422,
     EmptyNetwork: 409,
     IllegalTransition: 409,
+    NotComputed: 409,
     DatabaseUnavailable: 503,
 }
 

@@ -27,6 +27,7 @@ from data.demo_city import barriers as barriers_mod
 from data.demo_city.buildings import build_buildings
 from data.demo_city.categories import categories_table
 from data.demo_city.frame import WGS84_EPSG, build_lattice, load_district_outline, to_wgs84
+from data.demo_city.hotspots import build_hotspots
 from data.demo_city.incidents import build_incidents
 from data.demo_city.landuse import assign_land_use
 from data.demo_city.network import build_network
@@ -37,7 +38,8 @@ DEFAULT_SEED = 20261122
 # Fixed GeoPackage timestamps make the files byte-identical between runs.
 FIXED_OGR_DATE = "2026-01-01T00:00:00Z"
 # One independent random stream per stage, in this order.
-STAGES = ("lattice", "barriers", "landuse", "network", "buildings", "admin", "stations", "incidents")
+# A stage added at the end keeps the earlier stages' random streams (SeedSequence.spawn is by index).
+STAGES = ("lattice", "barriers", "landuse", "network", "buildings", "admin", "stations", "incidents", "hotspots")
 SYNTHETIC_NOTE = "synthetic except district outline, street/community names and codes"
 SOURCES = (
     {"file": "data/sources/luzhou_140403_gcj02.geojson", "what": "潞州区 outline (GCJ-02, converted to WGS-84)",
@@ -125,6 +127,7 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0) -> 
     admin = admin_mod.build_admin(rngs["admin"], lattice, land, buildings, divisions)
     stations, candidates = build_stations(rngs["stations"], lattice, land, network, bar, buildings, admin, scale)
     incidents, bad_rows = build_incidents(rngs["incidents"], lattice, land, network, buildings, outline_utm, scale)
+    hotspots = build_hotspots(rngs["hotspots"], lattice, land, network, buildings, scale)
     _check_reachability(buildings, stations, network.edges)
 
     buildings = buildings.assign(
@@ -152,6 +155,8 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0) -> 
                                           stations.geometry, description=synthetic)
         counts["candidates"] = _write_layer(out_dir, "candidates", candidates.drop(columns="geometry"),
                                             candidates.geometry, description=synthetic)
+        counts["worker_hotspots"] = _write_layer(out_dir, "worker_hotspots", hotspots.drop(columns="geometry"),
+                                                 hotspots.geometry, description=synthetic)
         counts["network_nodes"] = _write_layer(out_dir, "network_nodes", nodes[["id"]],
                                                shapely.points(nodes[["x", "y"]].to_numpy()), description=synthetic)
         counts["network_edges"] = _write_layer(

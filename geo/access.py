@@ -43,8 +43,7 @@ def nearest_by_kind(graph: WalkGraph, stations: stations_mod.Stations, points: s
         mask = (stations.kinds == kind) if kind != ANY_KIND else np.ones(len(stations), dtype=bool)
         mask &= snapped.on_network
         chosen = np.flatnonzero(mask)
-        sub = snap.Snapped(snapped.edge[chosen], snapped.fraction[chosen], snapped.offset_m[chosen],
-                           snapped.distance_m[chosen], snapped.on_network[chosen])
+        sub = snapped.take(chosen)
         node_dist, node_src = reach.nearest_source(graph, sub)
         point_dist, point_src = reach.to_points(graph, node_dist, node_src, points, sub)
         results.append((_named(kind, point_dist, point_src, stations.ids[chosen]),

@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from geo import loader
+from geo import cli_siting, loader
 from geo.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH
 from geo.db import connect
-from geo.errors import WanggeError
+from geo.errors import DatabaseUnavailable, WanggeError
 from geo.migrate import migrate
 from geo.settings import DatabaseSettings
 
@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--include-planned", action="store_true")
     cmd.set_defaults(run=_access)
 
+    cli_siting.add_commands(commands, _url)
+
     cmd = commands.add_parser("import-incidents", help="import a 12345 hotline CSV export of incidents")
     cmd.add_argument("path", type=Path)
     cmd.add_argument("--good-rows-only", action="store_true", help="store the good rows, report the others")
@@ -90,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _url() -> str:
+    if not (os.environ.get("DATABASE_URL") or os.environ.get("WANGGE_DB_URL")):
+        raise DatabaseUnavailable("未设置 DATABASE_URL（如 postgresql://用户@主机:端口/库名）；"
+                                  "在项目目录中可用 export DATABASE_URL=$(scripts/localdb.sh url)")
     return DatabaseSettings().url
 
 

@@ -68,6 +68,10 @@ class EmptyNetwork(WanggeError):
     """There is no walking network to route on."""
 
 
+class NotComputed(WanggeError):
+    """A result this needs has not been computed yet (e.g. walking access for an hour)."""
+
+
 class IllegalTransition(WanggeError):
     """The action is not allowed from the incident's current state (or for its type)."""
 

@@ -29,6 +29,14 @@ class Snapped:
     distance_m: np.ndarray
     on_network: np.ndarray
 
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    def take(self, index: np.ndarray) -> Snapped:
+        """The points at `index` (integer indices or a boolean mask), in that order."""
+        return Snapped(self.edge[index], self.fraction[index], self.offset_m[index], self.distance_m[index],
+                       self.on_network[index])
+
 
 def snap(graph: WalkGraph, points_xy: np.ndarray, *, max_snap_m: float = MAX_SNAP_M) -> Snapped:
     """Snap points given in the graph's metric CRS (shapely Points, metres)."""

@@ -1,0 +1,124 @@
+"""Coverage by area, coverage gaps and siting scenarios (maximal covering)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.deps import Pool
+from api.routes.walking import GEOJSON, AtTime
+from geo import coverage, gaps, scenarios
+from geo.access import ANY_KIND
+
+router = APIRouter(tags=["覆盖缺口与选址"])
+
+Kind = Annotated[str, Query(description="驿站类型，“全部”为任意类型")]
+LimitM = Annotated[float, Query(gt=0, description="步行距离上限（米），1000米约15分钟")]
+Resolution = Annotated[int, Query(ge=0, le=15, description="H3 分辨率，10 约150米")]
+
+
+@router.get("/coverage", summary="按街道、社区、网格统计步行覆盖率")
+def by_area(
+    pool: Pool,
+    level: Annotated[Literal["street", "community", "grid"], Query(description="street、community 或 grid")] = "street",
+    kind: Kind = ANY_KIND,
+    at: AtTime = None,
+    include_planned: bool = False,
+    limit_m: LimitM = coverage.DEFAULT_LIMIT_M,
+) -> dict[str, object]:
+    """Residents, covered residents and share per area, lowest share first (the worst areas lead)."""
+    with pool.connection() as conn:
+        rows = coverage.by_area(conn, level, kind=kind, at=at, include_planned=include_planned, limit_m=limit_m)
+    return {"level": level, "kind": kind, "at": at, "limit_m": limit_m, "totals": coverage.totals(rows),
+            "areas": jsonable_encoder(rows)}
+
+
+@router.post("/gaps/recompute", summary="重算覆盖缺口（未覆盖楼栋与六边形）")
+def recompute_gaps(pool: Pool, kind: Kind = ANY_KIND, at: AtTime = None, include_planned: bool = False,
+                   limit_m: LimitM = coverage.DEFAULT_LIMIT_M,
+                   resolution: Resolution = gaps.DEFAULT_RESOLUTION) -> dict[str, object]:
+    """Store the uncovered residential buildings and H3 hexagons of their residents."""
+    with pool.connection() as conn:
+        report = gaps.recompute(conn, kind=kind, at=at, include_planned=include_planned, limit_m=limit_m,
+                                resolution=resolution)
+    return {"run_id": report.run_id, "residents": report.residents, "uncovered_residents": report.uncovered_residents,
+            "uncovered_share": report.uncovered_share, "buildings": report.buildings, "hexagons": report.hexagons}
+
+
+@router.get("/gaps/{layer}", summary="覆盖缺口GeoJSON", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
+def read_gaps(pool: Pool, layer: Literal["hexagons", "buildings"], kind: Kind = ANY_KIND, at: AtTime = None,
+              include_planned: bool = False, limit_m: LimitM = coverage.DEFAULT_LIMIT_M,
+              resolution: Resolution = gaps.DEFAULT_RESOLUTION) -> Response:
+    """Stored hexagons of uncovered residents, or the uncovered buildings (`computed` false if not yet stored)."""
+    with pool.connection() as conn:
+        return Response(gaps.geojson(conn, layer, kind=kind, at=at, include_planned=include_planned,
+                                     limit_m=limit_m, resolution=resolution), media_type=GEOJSON)
+
+
+class ScenarioBody(BaseModel):
+    """A siting question: k new sites, or the fewest sites for a coverage share."""
+
+    name: str = Field(min_length=1, description="方案名称")
+    kind: str = Field(default="城市驿站", description="新站类型；同类现有驿站固定计入，“全部”计入所有驿站")
+    k: int | None = Field(default=None, ge=0, le=1000, description="新增站点数（与 target_share 二选一；都不填为5）")
+    target_share: float | None = Field(default=None, gt=0, le=1, description="目标覆盖率0～1：求最少站点数")
+    at: dt.time | None = Field(default=None, description="时刻（HH:MM），只计此时开放的驿站")
+    include_planned: bool = False
+    limit_m: float = Field(default=coverage.DEFAULT_LIMIT_M, gt=0, description="步行距离上限（米）")
+    method: Literal["exact", "fast", "greedy"] = Field(
+        default="exact", description="exact：HiGHS 精确求解并证明最优；fast：贪心+拉格朗日松弛；greedy：纯贪心")
+    time_limit_s: float = Field(default=60.0, gt=0, le=3600, description="求解时限（秒）")
+    incident_weight: float = Field(default=0.0, ge=0, description="按事件密度加权需求（0为只按人口）")
+    worker_weight: float = Field(default=0.0, ge=0, description="新就业群体聚集点每名骑手折合的居民数")
+    candidates: Literal["layer", "network"] = Field(default="layer", description="layer：候选站址图层；network：路网生成")
+    spacing_m: float = Field(default=150.0, gt=0, description="路网候选点间距（米）")
+
+
+@router.post("/siting/scenarios", summary="新建选址方案（最大覆盖）", status_code=201)
+def create_scenario(body: ScenarioBody, pool: Pool) -> JSONResponse:
+    """Solve and store the scenario; the answer holds the sites, the figures and how good the answer is."""
+    k = 5 if body.k is None and body.target_share is None else body.k
+    inputs = scenarios.ScenarioInputs(**{**body.model_dump(), "k": k})
+    with pool.connection() as conn:
+        scenario_id = scenarios.run(conn, inputs)
+        scenario = scenarios.read(conn, scenario_id)
+    scenario["verdict"] = scenarios.verdict(scenario)
+    return JSONResponse(jsonable_encoder(scenario), status_code=201)
+
+
+@router.get("/siting/scenarios", summary="选址方案列表")
+def list_scenarios(pool: Pool) -> list[dict[str, object]]:
+    """Stored scenarios, newest first."""
+    with pool.connection() as conn:
+        return jsonable_encoder(scenarios.listing(conn))
+
+
+@router.get("/siting/scenarios/{scenario_id}", summary="查看选址方案")
+def read_scenario(scenario_id: int, pool: Pool) -> dict[str, object]:
+    """Inputs, results, sites in order of choice and per-street coverage before and after."""
+    with pool.connection() as conn:
+        scenario = scenarios.read(conn, scenario_id)
+    scenario["verdict"] = scenarios.verdict(scenario)
+    return jsonable_encoder(scenario)
+
+
+@router.get("/siting/scenarios/{scenario_id}/sites", summary="方案站点GeoJSON", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
+def read_sites(scenario_id: int, pool: Pool,
+               circles: Annotated[bool, Query(description="true：各站点的步行圈（新增覆盖范围）")] = False) -> Response:
+    """The proposed sites as points, or their walking circles as polygons."""
+    with pool.connection() as conn:
+        return Response(scenarios.sites_geojson(conn, scenario_id, circles=circles), media_type=GEOJSON)
+
+
+@router.get("/siting/compare", summary="比较两个选址方案")
+def compare(first: int, second: int, pool: Pool) -> dict[str, object]:
+    """Headline figures of both and, per street, covered residents now and after each."""
+    with pool.connection() as conn:
+        return jsonable_encoder(scenarios.compare(conn, first, second))
