@@ -38,7 +38,7 @@ from bench import network as netgen
 
 LIMIT_M = 1000.0       # 15 minutes at 4 km/h
 BUFFER_M = 25.0
-QUAD_SEGS = 4          # geo.circles.BUFFER_QUAD_SEGS; the references use the same
+QUAD_SEGS = 4          # geo.street_pieces.BUFFER_QUAD_SEGS; the references use the same
 UTM = netgen.UTM_EPSG
 
 # The PostGIS user's pipeline, one statement per station: nearest node, pgr_drivingDistance over
@@ -117,12 +117,13 @@ def ours(url: str, stations: int, minutes: tuple[float, ...], workers: int, trac
     """Time geo.circle_store.recompute (full) after loading the graph; the first `stations` stations only."""
     global _WORKER_DIR
     from geo import circle_store, reach
+    from geo import circles as circles_mod
     from geo import graph as graph_mod
     from geo import snap as snap_mod
     from geo import stations as stations_mod
     from geo.circles import WalkParams
 
-    parts = {"stations_snap": 0.0, "circles_wait": 0.0}
+    parts = {"stations_snap": 0.0, "circles_wait": 0.0, "blocks": 0.0}
     real_snap, real_points, real_load, real_circles = (snap_mod.snap, snap_mod.lonlat_to_points,
                                                        stations_mod.load, circle_store.circles)
 
@@ -151,6 +152,7 @@ def ours(url: str, stations: int, minutes: tuple[float, ...], workers: int, trac
     snap_mod.lonlat_to_points = timed(real_points, "stations_snap")
     stations_mod.load = timed(real_load, "stations_snap")
     circle_store.circles = timed_circles
+    circles_mod.sources_blocks = timed(circles_mod.sources_blocks, "blocks")
 
     if trace:
         worker_dir = _WORKER_DIR = tempfile.mkdtemp(prefix="bench_workers_")
@@ -181,6 +183,7 @@ def ours(url: str, stations: int, minutes: tuple[float, ...], workers: int, trac
             "stations": stations, "minutes": list(minutes), "workers": workers, "computed": report.computed,
             "off_network": len(report.off_network), "stored": stored, "total": total, "cpu": cpu,
             "graph": t_graph, "stations_snap": parts["stations_snap"], "circles": parts["circles_wait"],
+            "blocks": parts["blocks"],
             "storing": total - t_graph - parts["stations_snap"] - parts["circles_wait"],
             "rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -387,6 +390,8 @@ def main() -> None:
     row("     graph build (geo.graph.load from PostGIS)", a["graph"], float("nan"))
     row("     stations load + snapping (incl. STRtree)", a["stations_snap"], float("nan"))
     row(f"     circles: routing + polygons ({args.workers} workers; parent's wait)", a["circles"], float("nan"))
+    row("       of which blocks: sources_blocks (parent, before the workers)", a["blocks"],
+        float("nan"))
     row("     storing: transform, COPY walk_circles, commit (parent)", a["storing"], float("nan"))
     row("     (routing alone, distances_from, 1 process; not in total)", a["routing_only"], float("nan"))
     row(f"2. ours, 5/10/15 min, workers={args.workers}", b["total"], b["cpu"],

@@ -9,8 +9,9 @@ import pytest
 import shapely
 
 from geo import reach, snap
-from geo.circles import WalkParams, circles
+from geo.circles import WalkParams, circles, sources_blocks
 from geo.stations import is_open
+from geo.street_pieces import LineCutter, polygon, reached
 from tests.geo import networks
 
 PARAMS_1KM = WalkParams(minutes=(15,), speed_kmh=4.0, buffer_m=25.0)
@@ -110,3 +111,48 @@ def test_nearest_station_on_the_same_edge_is_reached_directly() -> None:
 ])
 def test_opening_hours(hours: tuple, at: dt.time, open_: bool) -> None:
     assert is_open(*hours, at) is open_
+
+
+def _lattice(n: int, step: float, seed: int) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """An n × n jittered street lattice (metres), some streets bent, a few missing, one dead end per row."""
+    rng = np.random.default_rng(seed)
+    xy = np.stack(np.meshgrid(np.arange(n) * step, np.arange(n) * step, indexing="ij"), axis=-1)
+    xy += rng.uniform(-0.2 * step, 0.2 * step, xy.shape)
+    segments = []
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < n and j + dj < n and rng.random() > 0.08:
+                    a, b = tuple(xy[i, j]), tuple(xy[i + di, j + dj])
+                    if rng.random() < 0.15:  # bent through a middle vertex: two segments here
+                        mid = ((a[0] + b[0]) / 2 + rng.uniform(-6, 6), (a[1] + b[1]) / 2 + rng.uniform(-6, 6))
+                        segments += [(a, mid), (mid, b)]
+                    else:
+                        segments.append((a, b))
+        if 0 < i < n - 1:  # a dead end into the block north-east of (i, 1)
+            segments.append((tuple(xy[i, 1]), tuple(xy[i, 1] + [0.3 * step, 0.4 * step])))
+    return segments
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_blocks_give_the_plain_buffer_union_where_blocks_are_partly_reached(seed: int) -> None:
+    # 20 × 20 streets 70 m apart: every ring ends inside the lattice, so many blocks are
+    # reached only in part, and the blocks near the dead ends are not convex.
+    graph = networks.graph(_lattice(20, 70.0, seed))
+    sources = snap.snap(graph, networks.points((665, 660), (150, 1100), (1200, 150)))
+    params = WalkParams()
+    blocks = sources_blocks(graph, sources, params)
+    assert blocks is not None and len(blocks.polygons) > 100
+    unknown = np.flatnonzero(blocks.hole == None)  # noqa: E711  (elementwise) holes left to the buffers
+    assert len(unknown) > 0
+    cutter = LineCutter(graph)
+    for i, node_dist in reach.distances_from(graph, sources, np.arange(3), params.limit_m(15)):
+        for minutes in params.minutes:
+            pieces = reached(graph, node_dist, params.limit_m(minutes), int(sources.edge[i]),
+                             float(sources.offset_m[i]))
+            assert np.any(pieces.end_m - pieces.start_m < graph.length_m[pieces.edge])  # partly reached
+            fast, plain = blocks.polygon(pieces, cutter), polygon(cutter.lines(pieces), params.buffer_m)
+            assert fast.is_valid
+            assert fast.symmetric_difference(plain).area < 1e-9 * plain.area
+            assert sum(len(p.interiors) for p in fast.geoms) == sum(len(p.interiors) for p in plain.geoms)
+    assert np.any(blocks.hole[unknown] != None)  # noqa: E711  some were needed by full blocks

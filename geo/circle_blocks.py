@@ -1,0 +1,223 @@
+"""City blocks (faces of the street network) and their holes, to build walking circles fast.
+
+`Blocks.polygon` gives exactly `geo.street_pieces.polygon` of the reached pieces: the full
+blocks are merged by a cheap coverage union, only the fringe goes through GEOS's union.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse import csr_matrix
+
+from geo.graph import WalkGraph
+from geo.street_pieces import BUFFER_QUAD_SEGS, LineCutter, Pieces
+
+# A buffer's polygon covers every point this close to its line (× buffer): its round caps are
+# polygons with their vertices on the circle, BUFFER_QUAD_SEGS per quadrant.
+SURE_REACH = float(np.cos(np.pi / 4 / BUFFER_QUAD_SEGS))
+# GEOS simplifies a buffer's input line by this much (× buffer) before offsetting it.
+GEOS_SIMPLIFY = 0.01
+# Blocks with more sides get their hole from the buffers even when convex (keeps `_insets` small).
+MAX_INSET_SIDES = 32
+# Precision of the largest inscribed circle that proves a block too narrow for a hole (× buffer).
+MIC_TOLERANCE = 0.01
+
+
+@dataclass(eq=False)
+class Blocks:
+    """The blocks of the network (faces of its street lines) and their holes, to fill circles fast.
+
+    A block whose every nearby edge (within the buffer: `near`) is reached whole lies
+    inside the circle except for its hole, the part of it that no buffer covers, which
+    depends on those edges only and is computed once. So the circle is the union of its
+    full blocks (edge-matched: a cheap coverage union), the buffers of the reached pieces
+    not inside full blocks, and, as interior rings, the full blocks' holes: the union
+    handles the circle's fringe only. An edge is inside full blocks when its buffer lies
+    in the blocks (`inside`) and every block near it is full.
+
+    `hole` holds each block's hole once known (None until then); a block whose hole has
+    an island in it is not `usable` (never full). Lengths in metres, metric CRS.
+    """
+
+    lines: np.ndarray
+    buffer_m: float
+    polygons: np.ndarray
+    near: csr_matrix
+    near_edges: csr_matrix
+    inside: np.ndarray
+    usable: np.ndarray
+    hole: np.ndarray
+
+    @classmethod
+    def build(cls, graph: WalkGraph, buffer_m: float, window: tuple[float, float, float, float] | None = None
+              ) -> Blocks | None:
+        """The blocks lying within `window` (xmin, ymin, xmax, ymax, metric CRS; None: everywhere).
+
+        Blocks are found by polygonising the lines near the window (noded first if some
+        cross without a node); a block is kept only if it lies in the window, where no
+        line can be missing from it. None if there is no block (a network without loops).
+        """
+        edges = np.arange(len(graph.lines))
+        if window is not None:
+            edges = graph.tree.query(shapely.box(*np.asarray(window) + np.array([-1, -1, 1, 1]) * buffer_m),
+                                     predicate="intersects")
+        lines = graph.lines[edges]
+        if not shapely.is_simple(shapely.multilinestrings(lines)):
+            lines = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
+        faces = shapely.get_parts(shapely.polygonize(lines))
+        if window is not None:
+            bounds = shapely.bounds(faces)
+            faces = faces[np.all((bounds[:, :2] >= window[:2]) & (bounds[:, 2:] <= window[2:]), axis=1)]
+        if len(faces) == 0:
+            return None
+        face, edge = graph.tree.query(faces, predicate="dwithin", distance=buffer_m)
+        near = csr_matrix((np.ones(len(face), dtype=np.int32), (face, edge)), shape=(len(faces), len(graph.lines)))
+        area = shapely.coverage_union_all(faces)
+        rims = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(area)), return_index=True)
+        segments = shapely.linestrings(np.stack([rims[0][:-1], rims[0][1:]], axis=1)[rims[1][:-1] == rims[1][1:]])
+        inside = np.zeros(len(graph.lines), dtype=bool)
+        start = shapely.get_coordinates(shapely.get_point(graph.lines[edges], 0))
+        inside[edges] = shapely.contains_xy(area, start[:, 0], start[:, 1])  # a line away from the rim is in or out
+        if len(segments):
+            by_rim = shapely.STRtree(segments).query(graph.lines[edges], predicate="dwithin", distance=buffer_m)[0]
+            inside[edges[by_rim]] = False
+        usable = shapely.get_num_interior_rings(faces) == 0
+        blocks = cls(graph.lines, buffer_m, faces, near, near.T.tocsr(), inside, usable,
+                     np.full(len(faces), None, dtype=object))
+        blocks._known_holes()
+        return blocks
+
+    def _known_holes(self) -> None:
+        """The holes found without overlays: of narrow blocks and of convex ones.
+
+        A block is too narrow for a hole when its largest inscribed circle is smaller
+        than the buffer's polygon reaches for sure (`SURE_REACH`): its boundary's buffers
+        cover it. In a convex block a point nearer the boundary than the buffer lies in
+        the rectangle of its nearest side, so the hole is the block shrunk by the buffer
+        (`_insets`), unless a line other than its sides comes within the buffer of it.
+        Other holes are computed when first needed (`_ensure_holes`).
+        """
+        tolerance = MIC_TOLERANCE * self.buffer_m
+        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons, tolerance))
+        narrow = radius + 2 * tolerance < self.buffer_m * SURE_REACH
+        self.hole[narrow] = shapely.Polygon()
+        rings = shapely.get_exterior_ring(shapely.orient_polygons(self.polygons))
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        last = np.r_[ring[1:] != ring[:-1], True]  # each ring's closing vertex
+        xy, ring = xy[~last], ring[~last]
+        first = np.searchsorted(ring, ring)
+        count = np.bincount(ring, minlength=len(rings))[ring]
+        at = np.arange(len(ring)) - first
+        (ax, ay), (bx, by) = (xy - xy[first + (at - 1) % count]).T, (xy[first + (at + 1) % count] - xy).T
+        concave = np.bincount(ring[ax * by - ay * bx < 0], minlength=len(rings)) > 0
+        convex = np.flatnonzero(~narrow & ~concave & self.usable
+                                & (np.bincount(ring, minlength=len(rings)) <= MAX_INSET_SIDES))
+        if len(convex) == 0:
+            return
+        each = np.split(xy, np.searchsorted(ring, np.arange(1, len(rings))))
+        holes = _insets([each[f] for f in convex], self.buffer_m)
+        near = self.near[convex]
+        owner = np.repeat(np.arange(len(convex)), np.diff(near.indptr))
+        cut = shapely.distance(self.lines[near.indices], holes[owner]) < self.buffer_m * (1 - 1e-9)
+        clear = np.bincount(owner[cut], minlength=len(convex)) == 0
+        self.hole[convex[clear]] = holes[clear]
+
+    def _ensure_holes(self, faces: np.ndarray) -> None:
+        """Compute the missing holes of these blocks from the buffers that reach them.
+
+        A hole lies farther from the block's boundary than the buffer's polygon reaches
+        for sure (`SURE_REACH`), so it is cut from the block shrunk by a bit less than
+        that (GEOS may simplify its input by 1 % of the distance), by the buffers that
+        reach this shrunk block only: far less work than from the whole block.
+        """
+        faces = faces[self.hole[faces] == None]  # noqa: E711 (elementwise)
+        if len(faces) == 0:
+            return
+        start = shapely.buffer(self.polygons[faces], -self.buffer_m * (SURE_REACH - 2 * GEOS_SIMPLIFY),
+                               quad_segs=BUFFER_QUAD_SEGS)
+        start = np.where(shapely.is_empty(start), self.polygons[faces], start)
+        near = self.near[faces]
+        owner = np.repeat(np.arange(len(faces)), np.diff(near.indptr))
+        cutters = shapely.buffer(self.lines[near.indices], self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)
+        hit = shapely.intersects(cutters, start[owner])
+        owner, cutters = owner[hit], cutters[hit]
+        rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
+        holes = start
+        for r in range(rank.max(initial=-1) + 1):
+            now = rank == r
+            holes[owner[now]] = shapely.difference(holes[owner[now]], cutters[now])
+        self.hole[faces] = holes
+        parts = shapely.get_parts(holes, return_index=True)
+        self.usable[faces[np.unique(parts[1][shapely.get_num_interior_rings(parts[0]) > 0])]] = False
+
+    def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
+        """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
+        length = cutter.graph.length_m
+        whole = (pieces.start_m <= 0) & (pieces.end_m >= length[pieces.edge])
+        not_whole = np.ones(len(length), dtype=np.int32)
+        not_whole[pieces.edge[whole]] = 0
+        candidates = np.unique(self.near_edges[pieces.edge[whole]].indices)
+        candidates = candidates[self.usable[candidates] & (self.near[candidates] @ not_whole == 0)]
+        self._ensure_holes(candidates)
+        full = candidates[self.usable[candidates]]
+        not_full = np.ones(len(self.polygons), dtype=np.int32)
+        not_full[full] = 0
+        inside = whole & self.inside[pieces.edge] & (self.near_edges[pieces.edge] @ not_full == 0)
+        fringe = Pieces(pieces.edge[~inside], pieces.start_m[~inside], pieces.end_m[~inside])
+        parts = shapely.buffer(cutter.lines(fringe), self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)
+        if len(full):
+            parts = np.append(parts, shapely.coverage_union_all(self.polygons[full]))
+        filled = shapely.get_parts(shapely.union_all(parts))
+        holes = shapely.get_parts(self.hole[full])
+        holes = shapely.get_exterior_ring(holes[~shapely.is_empty(holes)])
+        if len(holes) == 0:
+            return shapely.multipolygons(filled)
+        owner = np.zeros(len(holes), dtype=np.int64)
+        if len(filled) > 1:  # each hole lies inside one part, away from its boundary
+            hole_at, part = shapely.STRtree(filled).query(shapely.get_point(holes, 0), predicate="within")
+            owner[hole_at] = part
+        out = [shapely.polygons(shapely.get_exterior_ring(part),
+                                holes=np.concatenate([shapely.get_rings(part)[1:], holes[owner == k]]))
+               for k, part in enumerate(filled)]
+        return shapely.multipolygons(out)
+
+
+def _insets(rings: list[np.ndarray], distance_m: float) -> np.ndarray:
+    """Convex polygons (open counter-clockwise rings, metres) where every side's line is `distance_m` away.
+
+    Clips each ring by each of its sides' half-planes moved inwards (Sutherland–Hodgman,
+    all rings at once); an empty polygon where nothing is left.
+    """
+    sides = np.array([len(r) for r in rings])
+    width = int(sides.max())
+    corner = np.array([np.concatenate([r, np.repeat(r[-1:], width - len(r), axis=0)]) for r in rings])
+    out, count = corner.copy(), sides.copy()
+    rows = np.arange(len(rings))[:, None]
+    for j in range(width):
+        a, b = corner[:, j], corner[rows[:, 0], (j + 1) % sides]
+        length = np.hypot(*(b - a).T)
+        live = (j < sides) & (length > 0)
+        normal = np.column_stack([a[:, 1] - b[:, 1], b[:, 0] - a[:, 0]]) / np.where(live, length, 1)[:, None]
+        valid = np.arange(out.shape[1]) < count[:, None]
+        depth = np.einsum("fmk,fk->fm", out - a[:, None], normal) - distance_m
+        depth[~live] = 1.0  # rings without a j-th side are left as they are
+        following = (np.arange(out.shape[1]) + 1) % np.maximum(count, 1)[:, None]
+        depth_after, after = depth[rows, following], out[rows, following]
+        keep = valid & (depth >= 0)
+        cross = valid & (keep != (depth_after >= 0))
+        t = np.where(cross, depth / np.where(cross, depth - depth_after, 1), 0)
+        points = np.concatenate([out, out + t[..., None] * (after - out)], axis=1)
+        key = np.concatenate([np.where(keep, 2 * np.arange(out.shape[1]), np.iinfo(np.int64).max),
+                              np.where(cross, 2 * np.arange(out.shape[1]) + 1, np.iinfo(np.int64).max)], axis=1)
+        count = keep.sum(axis=1) + cross.sum(axis=1)
+        out = points[rows, np.argsort(key, axis=1)][:, :max(int(count.max()), 1)]
+    polygons = np.full(len(rings), shapely.Polygon(), dtype=object)
+    ok = count >= 3
+    if ok.any():
+        flat = np.concatenate([out[i, :count[i]] for i in np.flatnonzero(ok)])
+        made = shapely.polygons(shapely.linearrings(flat, indices=np.repeat(np.arange(ok.sum()), count[ok])))
+        polygons[np.flatnonzero(ok)] = np.where(shapely.area(made) > 0, made, shapely.Polygon())
+    return polygons
