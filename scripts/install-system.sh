@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages wangge needs, only those missing (PostgreSQL 15, PostGIS 3,
-# pgRouting when the project runs its own database; Python venv). Uses sudo when not root.
+# pgRouting when the project runs its own database; Python venv; Chromium and its WebDriver
+# for the browser tests of the maps). Uses sudo when not root.
 set -euo pipefail
 
 packages=()
 # Debian's python3 needs python3-venv for `python3 -m venv`; other builds bring it along.
 "${PYTHON:-python3}" -c "import ensurepip, venv" 2>/dev/null || packages+=(python3-venv)
+# Headless Chromium driven by Selenium through the system chromedriver (tests/browser), and
+# a Chinese font so that its screenshots show the labels.
+packages+=(chromium chromium-driver fonts-wqy-microhei)
 if [ -n "${WANGGE_OWN_DB:-}" ]; then
     packages+=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
 fi

@@ -1,0 +1,68 @@
+"""The maps, served as HTML pages (Leaflet and its plugins from /static; no personal data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.deps import Pool
+from geo.access import ANY_KIND
+from geo.export import BBox
+from web import map_coverage, map_gaps, map_incidents, map_siting
+
+router = APIRouter(prefix="/maps", tags=["地图"], default_response_class=HTMLResponse)
+
+Kind = Annotated[str, Query(description="驿站类型，“全部”为任意类型")]
+
+
+def _at(text: str | None) -> dt.time | None:
+    """The form's time field: empty means any hour."""
+    return dt.time.fromisoformat(text) if text else None
+
+
+At = Annotated[str | None, Query(pattern=r"^(\d{2}:\d{2})?$", description="时刻（HH:MM），空为不限时段")]
+
+
+@router.get("/coverage", summary="驿站步行覆盖地图")
+def coverage(pool: Pool, kind: Kind = ANY_KIND, at: At = None) -> HTMLResponse:
+    """Grids by coverage, stations by kind, walking circles per ring; filters by kind and hour."""
+    with pool.connection() as conn:
+        return HTMLResponse(map_coverage.page(conn, kind=kind, at=_at(at)))
+
+
+@router.get("/incidents", summary="事件分布地图")
+def incidents(pool: Pool, start: dt.date | None = None, end: dt.date | None = None,
+              category: str | None = None) -> HTMLResponse:
+    """Incidents clustered, grid workload, overdue highlighted; by period (dates) and category."""
+    with pool.connection() as conn:
+        return HTMLResponse(map_incidents.page(conn, start=start, end=end, category=category))
+
+
+@router.get("/gaps", summary="覆盖缺口地图")
+def gaps(pool: Pool, kind: Kind = ANY_KIND, at: At = None) -> HTMLResponse:
+    """Hexagons of uncovered residents and the uncovered buildings."""
+    with pool.connection() as conn:
+        return HTMLResponse(map_gaps.page(conn, kind=kind, at=_at(at)))
+
+
+@router.get("/siting/{scenario_id}", summary="选址方案地图")
+def siting(scenario_id: int, pool: Pool) -> HTMLResponse:
+    """Existing and proposed stations, the newly covered areas, before/after figures per street."""
+    with pool.connection() as conn:
+        return HTMLResponse(map_siting.page(conn, scenario_id))
+
+
+@router.get("/data/grids", summary="地图网格图层（按范围加载）", response_class=JSONResponse)
+def grids(pool: Pool, layer: Literal["coverage", "workload"],
+          bbox: Annotated[str, Query(description="西,南,东,北（度）")], kind: Kind = ANY_KIND, at: At = None,
+          start: dt.date | None = None, end: dt.date | None = None, category: str | None = None) -> JSONResponse:
+    """The grids in view with `fill` colour and Chinese `label`, for districts too large to embed."""
+    box = BBox.parse(bbox)
+    view = (box.west, box.south, box.east, box.north)
+    with pool.connection() as conn:
+        if layer == "coverage":
+            return JSONResponse(map_coverage.grid_features(conn, kind=kind, at=_at(at), bbox=view))
+        return JSONResponse(map_incidents.workload_in_view(conn, view, start=start, end=end, category=category))

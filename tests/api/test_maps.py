@@ -1,0 +1,90 @@
+"""The map pages over HTTP: what each draws, no personal data, nothing fetched from another host."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import ApiSettings
+from geo.settings import DatabaseSettings
+from web.offline import assert_offline
+
+KEY = {"X-API-Key": "k"}
+REPORTER, PHONE = "赵六", "199-0000-0042"
+
+
+@pytest.fixture(scope="module")
+def client(make_demo_database) -> Iterator[TestClient]:
+    url = make_demo_database("maps_api")
+    app = create_app(DatabaseSettings(url=url), ApiSettings(dispatcher_keys="k"))
+    with TestClient(app) as test_client:
+        assert test_client.post("/access/recompute").status_code == 200
+        assert test_client.post("/circles/recompute", json={"minutes": [5, 10, 15]}).status_code == 200
+        yield test_client
+
+
+def counts(page: str) -> dict[str, int]:
+    """The layer counts a page publishes for tests (window.wanggeCounts)."""
+    return json.loads(re.search(r"window\.wanggeCounts = (\{.*?\});", page).group(1))
+
+
+def test_coverage_map_draws_grids_rings_and_open_stations(client: TestClient) -> None:
+    page = client.get("/maps/coverage")
+    assert page.status_code == 200 and "驿站15分钟步行覆盖" in page.text
+    assert_offline(page.text)
+    drawn = counts(page.text)
+    stations = client.get("/layers/stations", params={"limit": 1000}).json()["features"]
+    existing = [s for s in stations if s["properties"]["status"] == "existing"]
+    assert drawn["网格覆盖率"] == len(client.get("/layers/grids", params={"limit": 1000}).json()["features"])
+    assert sum(drawn[k] for k in ("党群服务中心", "党群服务驿站", "城市驿站", "暖新驿站")) == len(existing)
+    assert drawn["15分钟步行圈"] == drawn["10分钟步行圈"] == drawn["5分钟步行圈"] == 1
+    night = counts(client.get("/maps/coverage", params={"kind": "暖新驿站", "at": "23:00"}).text)
+    assert set(night) == {"网格覆盖率", "15分钟步行圈", "10分钟步行圈", "5分钟步行圈", "暖新驿站"}
+    assert "未计算" in client.get("/maps/coverage", params={"at": "23:00"}).text  # no access run for 23:00
+    assert client.get("/maps/coverage", params={"kind": "驿站"}).status_code == 400
+    assert client.get("/maps/coverage", params={"at": "25"}).status_code == 422
+
+
+def test_incident_map_counts_and_keeps_reporters_out(client: TestClient) -> None:
+    body = {"request_id": "MAP-1", "channel": "12345热线", "category_code": "CAT03",
+            "reported_at": "2026-05-01T08:00:00+08:00", "description": f"{REPORTER}反映垃圾，电话{PHONE}",
+            "lon": 113.112355, "lat": 36.180603, "reporter_name": REPORTER, "reporter_phone": PHONE}
+    assert client.post("/incidents", json=body, headers=KEY).status_code == 201
+    page = client.get("/maps/incidents", params={"start": "2026-04-01", "end": "2026-05-31"})
+    assert page.status_code == 200 and REPORTER not in page.text and PHONE not in page.text
+    assert_offline(page.text)
+    drawn = counts(page.text)
+    assert drawn["事件（聚合）"] == 1 and drawn["超期事件"] == 1  # its 7-day deadline has passed
+    empty = counts(client.get("/maps/incidents", params={"start": "2026-06-01", "end": "2026-06-30"}).text)
+    assert empty["事件（聚合）"] == 0
+
+
+def test_gap_map_computes_the_gap_layer_once(client: TestClient) -> None:
+    page = client.get("/maps/gaps")
+    assert page.status_code == 200
+    assert_offline(page.text)
+    hexagons = client.get("/gaps/hexagons").json()
+    drawn = counts(page.text)
+    assert drawn["未覆盖居民（六边形）"] == len(hexagons["features"]) > 0
+    assert drawn["未覆盖楼栋"] == len(client.get("/gaps/buildings").json()["features"])
+
+
+def test_siting_map_shows_the_scenario(client: TestClient) -> None:
+    scenario = client.post("/siting/scenarios", json={"name": "地图", "kind": "全部", "k": 3}).json()
+    page = client.get(f"/maps/siting/{scenario['id']}")
+    assert page.status_code == 200 and "选址方案：地图" in page.text
+    assert_offline(page.text)
+    drawn = counts(page.text)
+    assert drawn["建议新站"] == 3 and drawn["新增覆盖范围（新站步行圈）"] == 3
+    assert client.get("/maps/siting/9999").status_code == 404
+
+
+def test_front_page_has_key_figures_and_links_to_every_map(client: TestClient) -> None:
+    page = client.get("/").text
+    for text in ("步行15分钟覆盖率", "未办结事件", "/maps/coverage", "/maps/incidents", "/maps/gaps", "/maps/siting/"):
+        assert text in page

@@ -1,0 +1,126 @@
+"""Every map in headless Chromium: no console error, nothing fetched from another host, the expected
+features drawn (counted in the browser, per overlay of the layer control, against the database),
+and a screenshot in tests/artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from geo import access, circle_store, incident_import, scenarios
+from geo.circles import WalkParams
+from tests.browser.harness import LiveServer, PageReport
+
+# Features per overlay of the page's layer control, counted by Leaflet itself.
+OVERLAY_COUNTS_JS = """
+function count(layer) {
+    if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) { return layer.getLayers().length; }
+    if (layer.eachLayer) { var n = 0; layer.eachLayer(function (l) { n += count(l); }); return n; }
+    return 1;
+}
+var out = {};
+window.wanggeLayerControl._layers.forEach(function (e) { if (e.overlay) { out[e.name] = count(e.layer); } });
+return out;
+"""
+INCIDENT_ROWS = 3000
+
+
+@pytest.fixture(scope="module")
+def prepared(browser_database_url: str, demo_dir: Path) -> dict[str, object]:
+    """Access, circles, 3,000 incidents of the demo export and one scenario, committed."""
+    with psycopg.connect(browser_database_url) as conn:
+        access.recompute(conn)
+        conn.commit()
+        circle_store.recompute(conn, WalkParams(), workers=2)
+        lines = (demo_dir / "incidents.csv").read_bytes().splitlines(keepends=True)[:INCIDENT_ROWS + 1]
+        incident_import.import_csv(conn, io.BytesIO(b"".join(lines)), name="incidents.csv", good_rows_only=True)
+        conn.commit()
+        scenario = scenarios.run(conn, scenarios.ScenarioInputs("浏览器测试", kind="全部", k=4))
+        conn.commit()
+        kinds = dict(conn.execute("SELECT kind, count(*) FROM stations WHERE status = 'existing' GROUP BY 1"))
+        grids = conn.execute("SELECT count(*) FROM grids WHERE system = '综合网格'").fetchone()[0]
+        last = conn.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
+    return {"scenario": scenario, "kinds": kinds, "grids": grids, "last": last}
+
+
+def overlays(page: PageReport) -> dict[str, int]:
+    return page.js(OVERLAY_COUNTS_JS)
+
+
+def test_coverage_map(open_page, prepared) -> None:
+    page = open_page("/maps/coverage", name="maps_coverage")
+    page.assert_clean()
+    drawn = overlays(page)
+    assert drawn["网格覆盖率"] == prepared["grids"]
+    assert {k: drawn[k] for k in prepared["kinds"]} == prepared["kinds"]
+    assert drawn["15分钟步行圈"] == drawn["10分钟步行圈"] == drawn["5分钟步行圈"] == 1
+    assert page.map_stats()["tile_layers"] == 0 and page.screenshot.stat().st_size > 10_000
+    assert page.js("return document.querySelector('.leaflet-control-scale') !== null")
+    assert "图例" in page.js("return document.body.innerText") or "网格覆盖率" in page.js(
+        "return document.querySelector('.wg-legend').innerText")
+
+
+def test_coverage_map_of_a_large_district_loads_grids_by_view(open_page, live_server: LiveServer, prepared) -> None:
+    """Above EMBED_MAX_GRIDS the grids come from /maps/data/grids for the visible box (forced here with 0)."""
+    from fastapi.responses import HTMLResponse
+
+    from web import map_coverage
+
+    @live_server.app.get("/_test/coverage-by-view", response_class=HTMLResponse)
+    def by_view() -> HTMLResponse:
+        with live_server.app.state.pool.connection() as conn:
+            return HTMLResponse(map_coverage.page(conn, embed_max=0))
+
+    page = open_page("/_test/coverage-by-view", name="maps_coverage_by_view",
+                     ready_js="return window.wanggeLoaded >= 1")
+    page.assert_clean()
+    assert any("/maps/data/grids?" in url and "bbox=" in url for url in page.requests)
+    assert overlays(page)["网格覆盖率"] == prepared["grids"]  # the whole district is in view
+
+
+def test_incident_map(open_page, prepared, browser_database_url: str) -> None:
+    end = prepared["last"].astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    start = end - dt.timedelta(days=89)
+    page = open_page(f"/maps/incidents?start={start}&end={end}", name="maps_incidents")
+    page.assert_clean()
+    with psycopg.connect(browser_database_url) as conn:
+        expected = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status <> '办结' AND deadline < now()) FROM incidents "
+            "WHERE geom IS NOT NULL AND reported_at >= %s AND reported_at < %s",
+            (dt.datetime.combine(start, dt.time(), dt.timezone(dt.timedelta(hours=8))),
+             dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.timezone(dt.timedelta(hours=8))))
+        ).fetchone()
+    drawn = overlays(page)
+    assert expected[0] > 100 and drawn["事件（聚合）"] == expected[0] and drawn["超期事件"] == expected[1]
+    assert drawn["网格工作量"] == prepared["grids"]
+    assert page.map_stats()["clusters"] > 0  # clustered, not 1,000s of single markers
+
+
+def test_gap_map(open_page, prepared, browser_database_url: str) -> None:
+    page = open_page("/maps/gaps", name="maps_gaps")
+    page.assert_clean()
+    with psycopg.connect(browser_database_url) as conn:
+        hexagons, buildings = conn.execute(
+            "SELECT count(DISTINCT h.h3), (SELECT count(*) FROM gap_buildings WHERE run_id = r.id) FROM gap_runs r "
+            "JOIN gap_hexagons h ON h.run_id = r.id WHERE r.station_kind = '全部' GROUP BY r.id").fetchone()
+    drawn = overlays(page)
+    assert drawn["未覆盖居民（六边形）"] == hexagons > 0 and drawn["未覆盖楼栋"] == buildings
+
+
+def test_siting_map(open_page, prepared) -> None:
+    page = open_page(f"/maps/siting/{prepared['scenario']}", name="maps_siting")
+    page.assert_clean()
+    drawn = overlays(page)
+    assert drawn["建议新站"] == 4 and drawn["新增覆盖范围（新站步行圈）"] == 4
+    assert "方案后" in page.js("return document.body.innerText")
+
+
+def test_front_page_links_every_map(open_page, prepared) -> None:
+    page = open_page("/", name="front_page", ready_js="return document.readyState === 'complete'")
+    page.assert_clean()
+    links = page.js("return Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))")
+    assert {"/maps/coverage", "/maps/incidents", "/maps/gaps", f"/maps/siting/{prepared['scenario']}"} <= set(links)

@@ -1,0 +1,119 @@
+"""/maps/coverage: grids coloured by walking coverage, stations by kind, walking circles per ring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from urllib.parse import urlencode
+
+import folium
+import psycopg
+
+from geo import coverage, map_data
+from geo.access import ANY_KIND
+from geo.errors import NotComputed
+from geo.layers import STATION_KINDS
+from web import map_base as mb
+
+RINGS = ((15.0, "#9ecae1", 0.35), (10.0, "#4292c6", 0.35), (5.0, "#08519c", 0.35))
+
+
+def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
+         embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
+    """The coverage map as HTML, for stations of `kind` ('全部': any) open at `at` (None: any hour).
+
+    Up to `embed_max` grids are embedded; more are loaded by bounding box as the map moves.
+    """
+    coverage.check_kind(kind)
+    m = mb.base_map(map_data.district_bounds(conn))
+    counts: dict[str, int] = {}
+    note = ""
+    try:
+        totals = coverage.totals(coverage.by_area(conn, "grid", kind=kind, at=at))
+    except NotComputed as exc:
+        totals, note = None, str(exc)
+    if map_data.grid_count(conn) <= embed_max:
+        grids = grid_features(conn, kind=kind, at=at)
+        mb.grid_layer(m, "网格覆盖率", grids)
+        counts["网格覆盖率"] = len(grids["features"])
+    else:
+        mb.grid_layer(m, "网格覆盖率", "/maps/data/grids?" + urlencode(
+            {"layer": "coverage", "kind": kind, "at": at.strftime("%H:%M") if at else ""}))
+        counts["网格覆盖率"] = -1  # loaded by bounding box: window.wanggeLoadedFeatures tells
+    for minutes, colour, opacity in RINGS:
+        geometry = map_data.ring_union(conn, kind=kind, at=at, minutes=minutes)
+        group = folium.FeatureGroup(name=f"{minutes:g}分钟步行圈", show=minutes == 15.0)
+        if geometry is not None:
+            folium.GeoJson({"type": "Feature", "properties": {"minutes": minutes}, "geometry": geometry},
+                           style_function=lambda _, c=colour, o=opacity: {"color": c, "weight": 1, "fillColor": c,
+                                                                         "fillOpacity": o},
+                           tooltip=f"{minutes:g}分钟步行可达范围").add_to(group)
+        group.add_to(m)
+        counts[group.layer_name] = int(geometry is not None)
+    counts.update(station_layers(m, map_data.stations(conn), kind=kind, at=at))
+    share = f"{100 * totals['share']:.1f}%" if totals and totals["share"] is not None else "未计算"
+    when = at.strftime("%H:%M") if at else "全天"
+    mb.panel(m, "驿站15分钟步行覆盖", [
+        ("驿站类型", kind), ("时段", when), ("步行1000米内居民", share),
+        ("覆盖/总居民", f"{totals['covered']:,} / {totals['residents']:,}" if totals else "—")],
+        form=mb.form(mb.select("kind", "驿站类型", [(k, k) for k in (ANY_KIND, *STATION_KINDS)], kind),
+                     f'<label>时刻 <input type="time" name="at" value="{at.strftime("%H:%M") if at else ""}">'
+                     "</label>"), note=note)
+    mb.legend(m, "网格覆盖率（步行15分钟）",
+              [(c, label) for _, c, label in mb.SHARE_CLASSES] + [(mb.NO_DATA, "无居民或未计算")]
+              + [(c, f"{k}") for k, c in mb.KIND_COLOURS.items()]
+              + [(c, f"{minutes:g}分钟步行圈") for minutes, c, _ in RINGS])
+    return mb.finish(m, counts)
+
+
+def grid_features(conn: psycopg.Connection, *, kind: str, at: dt.time | None,
+                  bbox: tuple[float, float, float, float] | None = None) -> dict:
+    """Grids (within `bbox`, if given) with their coverage share as `fill` and a Chinese `label`."""
+    try:
+        shares = {r["code"]: r for r in coverage.by_area(conn, "grid", kind=kind, at=at)}
+    except NotComputed:
+        shares = {}
+    grids = map_data.grids(conn, bbox)
+    for feature in grids["features"]:
+        p = feature["properties"]
+        row = shares.get(p["code"])
+        share = float(row["share"]) if row and row["share"] is not None else None
+        p["fill"] = mb.share_colour(share)
+        p["label"] = (f"{html.escape(p['name'])}（{html.escape(p['community_name'] or '')}）<br>居民 {p['residents']:,}"
+                      f"<br>步行15分钟覆盖率 {f'{100 * share:.1f}%' if share is not None else '—'}")
+    return grids
+
+
+def station_layers(m: folium.Map, stations: list[dict], *, kind: str = ANY_KIND, at: dt.time | None = None,
+                   show_planned: bool = False) -> dict[str, int]:
+    """One layer per station kind (circle markers in the kind's colour, popups with services and hours).
+
+    Only existing stations of `kind` open at `at` are drawn (planned ones too with `show_planned`).
+    """
+    from geo.stations import is_open
+
+    counts = {}
+    for name, colour in mb.KIND_COLOURS.items():
+        if kind not in (ANY_KIND, name):
+            continue
+        group = folium.FeatureGroup(name=name)
+        drawn = 0
+        for s in stations:
+            hours_ok = at is None or is_open(s["is_24h"], _time(s["opens"]), _time(s["closes"]), at)
+            if s["kind"] != name or not hours_ok or (s["status"] != "existing" and not show_planned):
+                continue
+            hours = "7×24小时" if s["is_24h"] else f"{s['opens']}–{s['closes']}"
+            popup = (f"<b>{html.escape(s['name'])}</b><br>{name}（{'在运营' if s['status'] == 'existing' else '规划'}）"
+                     f"<br>开放：{hours}<br>服务：{html.escape('、'.join(s['services']) or '—')}"
+                     f"<br>{html.escape(s['address'] or '')}")
+            folium.CircleMarker((s["lat"], s["lon"]), radius=6, color="#222", weight=1, fill=True,
+                                fill_color=colour, fill_opacity=0.95, popup=folium.Popup(popup, max_width=260),
+                                tooltip=s["name"]).add_to(group)
+            drawn += 1
+        group.add_to(m)
+        counts[name] = drawn
+    return counts
+
+
+def _time(text: str | None) -> dt.time | None:
+    return dt.time.fromisoformat(text) if text else None

@@ -1,0 +1,111 @@
+"""/maps/incidents: incidents clustered, grid workload, overdue ones highlighted; by period and category."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import Counter
+from urllib.parse import urlencode
+
+import folium
+import psycopg
+from folium.plugins import FastMarkerCluster
+
+from geo import map_data
+from web import map_base as mb
+
+DEFAULT_DAYS = 30
+CST = dt.timezone(dt.timedelta(hours=8))
+WORKLOAD_STEPS = (1, 5, 10, 20, 40)
+WORKLOAD_COLOURS = ("#f7f7f7", "#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+# A cluster member: blue circle, red when overdue; the popup names the case, never the reporter.
+MARKER_CALLBACK = """function (row) {
+    var overdue = row[2] === 1;
+    var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
+        {radius: 5, weight: 1, color: overdue ? "#a50f15" : "#08519c",
+         fillColor: overdue ? "#ef3b2c" : "#4292c6", fillOpacity: 0.9});
+    marker.bindPopup("事件 " + row[3] + "<br>" + row[4] + "<br>" + row[5] + (overdue ? "（超期）" : ""));
+    return marker;
+}"""
+
+
+def page(conn: psycopg.Connection, *, start: dt.date | None = None, end: dt.date | None = None,
+         category: str | None = None, now: dt.datetime | None = None, embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
+    """The incidents map as HTML for incidents reported from `start` to `end` (dates, inclusive).
+
+    Without dates: the last DEFAULT_DAYS days of the incidents on record.
+    """
+    start, end = period(conn, start, end)
+    rows = located(conn, start, end, category, now)
+    m = mb.base_map(map_data.district_bounds(conn))
+    per_grid = Counter(r["grid_code"] for r in rows if r["grid_code"])
+    if map_data.grid_count(conn) <= embed_max:
+        grids = workload_features(conn, per_grid)
+        mb.grid_layer(m, "网格工作量", grids)
+        n_grids = len(grids["features"])
+    else:
+        mb.grid_layer(m, "网格工作量", "/maps/data/grids?" + urlencode(
+            {"layer": "workload", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}", "category": category or ""}))
+        n_grids = -1  # loaded by bounding box
+    data = [[r["lat"], r["lon"], int(r["overdue"]), r["id"], html.escape(r["category_name"]), r["status"]]
+            for r in rows]
+    FastMarkerCluster(data, callback=MARKER_CALLBACK, name="事件（聚合）").add_to(m)
+    overdue = [r for r in rows if r["overdue"]]
+    late = folium.FeatureGroup(name="超期事件", show=False)
+    points = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": r["id"], "category": r["category_name"]},
+         "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]}} for r in overdue]}
+    folium.GeoJson(points, marker=folium.CircleMarker(radius=4, color="#a50f15", weight=1, fill=True,
+                                                      fill_color="#ef3b2c", fill_opacity=0.9),
+                   tooltip=mb.tooltip(points, ["id", "category"], ["事件", "类别"])).add_to(late)
+    late.add_to(m)
+    choices = [("", "全部类别"), *map_data.categories(conn)]
+    mb.panel(m, "事件分布与网格工作量", [
+        ("时段", f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"), ("事件（有坐标）", f"{len(rows):,}"),
+        ("其中超期", f"{len(overdue):,}"), ("有事件的网格", f"{len(per_grid):,}")],
+        form=mb.form(f'<label>开始 <input type="date" name="start" value="{start:%Y-%m-%d}"></label>',
+                     f'<label>结束 <input type="date" name="end" value="{end:%Y-%m-%d}"></label>',
+                     mb.select("category", "类别", choices, category or "")))
+    steps = ["0", *[f"≥ {s}" for s in WORKLOAD_STEPS]]
+    mb.legend(m, "网格事件数", [*zip(WORKLOAD_COLOURS, steps, strict=True), ("#4292c6", "事件"),
+                               ("#ef3b2c", "超期事件")])
+    return mb.finish(m, {"网格工作量": n_grids, "事件（聚合）": len(rows), "超期事件": len(overdue)})
+
+
+def period(conn: psycopg.Connection, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The dates asked for, or the last DEFAULT_DAYS days of the incidents on record."""
+    known = map_data.incident_period(conn)
+    end = end or (known[1].astimezone(CST).date() if known else dt.date.today())
+    return start or end - dt.timedelta(days=DEFAULT_DAYS - 1), end
+
+
+def located(conn: psycopg.Connection, start: dt.date, end: dt.date, category: str | None,
+            now: dt.datetime | None = None) -> list[dict[str, object]]:
+    """Incidents reported from `start` to `end` (dates in China Standard Time, inclusive)."""
+    return map_data.incidents(conn, start=_midnight(start), end=_midnight(end + dt.timedelta(days=1)),
+                              category=category or None, now=now)
+
+
+def workload_features(conn: psycopg.Connection, per_grid: Counter,
+                      bbox: tuple[float, float, float, float] | None = None) -> dict:
+    """Grids (within `bbox`, if given) with their number of incidents as `fill` and a Chinese `label`."""
+    grids = map_data.grids(conn, bbox)
+    for feature in grids["features"]:
+        p = feature["properties"]
+        cases = per_grid.get(p["code"], 0)
+        p["fill"] = mb.steps_colour(cases, WORKLOAD_STEPS, WORKLOAD_COLOURS)
+        p["label"] = f"{html.escape(p['name'])}（{html.escape(p['community_name'] or '')}）<br>事件 {cases:,} 件"
+    return grids
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in China Standard Time (UTC+8)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=CST)
+
+
+def workload_in_view(conn: psycopg.Connection, bbox: tuple[float, float, float, float], *, start: dt.date | None,
+                     end: dt.date | None, category: str | None) -> dict:
+    """The workload grid layer within `bbox` (west, south, east, north degrees) for the page's filters."""
+    start, end = period(conn, start, end)
+    per_grid = Counter(r["grid_code"] for r in located(conn, start, end, category) if r["grid_code"])
+    return workload_features(conn, per_grid, bbox)
