@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import folium
 from branca.element import Element, MacroElement, Template
 
+from web import basemaps
+
 # Station kinds and their colours (also used by the legend).
 KIND_COLOURS = {"党群服务中心": "#c0392b", "党群服务驿站": "#e67e22", "城市驿站": "#2471a3", "暖新驿站": "#17a589"}
 # Coverage share classes (lower bound, colour, label), worst first.
@@ -88,13 +90,24 @@ def grid_layer(m: folium.Map, name: str, grids: dict | str) -> folium.FeatureGro
     return group
 
 
-def base_map(bounds: tuple[float, float, float, float]) -> folium.Map:
-    """A blank map (no tiles) fitted to `bounds` = (west, south, east, north) degrees, with a scale bar."""
+def base_map(bounds: tuple[float, float, float, float], basemap: str = basemaps.BLANK) -> folium.Map:
+    """A map fitted to `bounds` = (west, south, east, north) degrees, with a scale bar.
+
+    Blank by default; `basemap` names a configured one (web.basemaps: tianditu, amap).
+    """
+    basemaps.check(basemap)
     west, south, east, north = bounds
     m = folium.Map(location=((south + north) / 2, (west + east) / 2), zoom_start=13, tiles=None,
-                   control_scale=True, prefer_canvas=True)
+                   control_scale=True, prefer_canvas=True, crs=basemaps.crs(basemap))
+    basemaps.add(m, basemap)
     m.fit_bounds([[south, west], [north, east]])
     return m
+
+
+def basemap_field(chosen: str) -> str:
+    """The form's basemap choice, when more than the blank one is configured (else nothing)."""
+    available = basemaps.choices()
+    return select("basemap", "底图", available, chosen) if len(available) > 1 else ""
 
 
 def panel(m: folium.Map, title: str, figures: Sequence[tuple[str, str]], form: str = "", note: str = "") -> None:

@@ -13,19 +13,20 @@ from geo import coverage, map_data
 from geo.access import ANY_KIND
 from geo.errors import NotComputed
 from geo.layers import STATION_KINDS
+from web import basemaps
 from web import map_base as mb
 
 RINGS = ((15.0, "#9ecae1", 0.35), (10.0, "#4292c6", 0.35), (5.0, "#08519c", 0.35))
 
 
 def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
-         embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
+         basemap: str = basemaps.BLANK, embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
     """The coverage map as HTML, for stations of `kind` ('全部': any) open at `at` (None: any hour).
 
     Up to `embed_max` grids are embedded; more are loaded by bounding box as the map moves.
     """
     coverage.check_kind(kind)
-    m = mb.base_map(map_data.district_bounds(conn))
+    m = mb.base_map(map_data.district_bounds(conn), basemap)
     counts: dict[str, int] = {}
     note = ""
     try:
@@ -58,7 +59,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         ("覆盖/总居民", f"{totals['covered']:,} / {totals['residents']:,}" if totals else "—")],
         form=mb.form(mb.select("kind", "驿站类型", [(k, k) for k in (ANY_KIND, *STATION_KINDS)], kind),
                      f'<label>时刻 <input type="time" name="at" value="{at.strftime("%H:%M") if at else ""}">'
-                     "</label>"), note=note)
+                     "</label>", mb.basemap_field(basemap)), note=note)
     mb.legend(m, "网格覆盖率（步行15分钟）",
               [(c, label) for _, c, label in mb.SHARE_CLASSES] + [(mb.NO_DATA, "无居民或未计算")]
               + [(c, f"{k}") for k, c in mb.KIND_COLOURS.items()]

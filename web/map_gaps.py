@@ -11,6 +11,7 @@ import psycopg
 from geo import coverage, gaps, map_data
 from geo.access import ANY_KIND
 from geo.layers import STATION_KINDS
+from web import basemaps
 from web import map_base as mb
 from web.map_coverage import station_layers
 
@@ -18,7 +19,8 @@ HEX_STEPS = (50, 200, 500, 1000)
 HEX_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 
 
-def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None) -> str:
+def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
+         basemap: str = basemaps.BLANK) -> str:
     """The gaps map as HTML for stations of `kind` open at `at`; the gap layer is computed if not stored."""
     coverage.check_kind(kind)
     hexagons = json.loads(gaps.geojson(conn, "hexagons", kind=kind, at=at))
@@ -27,7 +29,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         conn.commit()
         hexagons = json.loads(gaps.geojson(conn, "hexagons", kind=kind, at=at))
     buildings = json.loads(gaps.geojson(conn, "buildings", kind=kind, at=at))
-    m = mb.base_map(map_data.district_bounds(conn))
+    m = mb.base_map(map_data.district_bounds(conn), basemap)
     grids = map_data.grids(conn)
     folium.GeoJson(grids, name="网格",
                    style_function=lambda _: {"color": "#888", "weight": 0.5, "fillOpacity": 0},
@@ -52,7 +54,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         ("六边形（约150米）", f"{len(hexagons['features']):,}")],
         form=mb.form(mb.select("kind", "驿站类型", [(k, k) for k in (ANY_KIND, *STATION_KINDS)], kind),
                      f'<label>时刻 <input type="time" name="at" value="{at.strftime("%H:%M") if at else ""}">'
-                     "</label>"))
+                     "</label>", mb.basemap_field(basemap)))
     labels = [f"< {HEX_STEPS[0]}", *[f"≥ {s}" for s in HEX_STEPS]]
     mb.legend(m, "六边形内未覆盖居民", [*zip(HEX_COLOURS, labels, strict=True), ("#ffd92f", "未覆盖楼栋")])
     return mb.finish(m, counts)

@@ -12,6 +12,7 @@ import psycopg
 from folium.plugins import FastMarkerCluster
 
 from geo import map_data
+from web import basemaps
 from web import map_base as mb
 
 DEFAULT_DAYS = 30
@@ -30,14 +31,15 @@ MARKER_CALLBACK = """function (row) {
 
 
 def page(conn: psycopg.Connection, *, start: dt.date | None = None, end: dt.date | None = None,
-         category: str | None = None, now: dt.datetime | None = None, embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
+         category: str | None = None, now: dt.datetime | None = None, basemap: str = basemaps.BLANK,
+         embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
     """The incidents map as HTML for incidents reported from `start` to `end` (dates, inclusive).
 
     Without dates: the last DEFAULT_DAYS days of the incidents on record.
     """
     start, end = period(conn, start, end)
     rows = located(conn, start, end, category, now)
-    m = mb.base_map(map_data.district_bounds(conn))
+    m = mb.base_map(map_data.district_bounds(conn), basemap)
     per_grid = Counter(r["grid_code"] for r in rows if r["grid_code"])
     if map_data.grid_count(conn) <= embed_max:
         grids = workload_features(conn, per_grid)
@@ -65,7 +67,7 @@ def page(conn: psycopg.Connection, *, start: dt.date | None = None, end: dt.date
         ("其中超期", f"{len(overdue):,}"), ("有事件的网格", f"{len(per_grid):,}")],
         form=mb.form(f'<label>开始 <input type="date" name="start" value="{start:%Y-%m-%d}"></label>',
                      f'<label>结束 <input type="date" name="end" value="{end:%Y-%m-%d}"></label>',
-                     mb.select("category", "类别", choices, category or "")))
+                     mb.select("category", "类别", choices, category or ""), mb.basemap_field(basemap)))
     steps = ["0", *[f"≥ {s}" for s in WORKLOAD_STEPS]]
     mb.legend(m, "网格事件数", [*zip(WORKLOAD_COLOURS, steps, strict=True), ("#4292c6", "事件"),
                                ("#ef3b2c", "超期事件")])

@@ -10,18 +10,19 @@ import folium
 import psycopg
 
 from geo import map_data, scenarios
+from web import basemaps
 from web import map_base as mb
 from web.map_coverage import station_layers
 
 PROPOSED = "#6a3d9a"
 
 
-def page(conn: psycopg.Connection, scenario_id: int) -> str:
+def page(conn: psycopg.Connection, scenario_id: int, *, basemap: str = basemaps.BLANK) -> str:
     """The map of one stored siting scenario as HTML."""
     scenario = scenarios.read(conn, scenario_id)
     inputs = scenario["inputs"]
     at = dt.time.fromisoformat(inputs["at"]) if inputs.get("at") else None
-    m = mb.base_map(map_data.district_bounds(conn))
+    m = mb.base_map(map_data.district_bounds(conn), basemap)
     circles = json.loads(scenarios.sites_geojson(conn, scenario_id, circles=True))
     folium.GeoJson(circles, name="新增覆盖范围（新站步行圈）",
                    style_function=lambda _: {"color": PROPOSED, "weight": 1, "fillColor": PROPOSED,

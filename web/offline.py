@@ -13,34 +13,26 @@ files vendored under `web/static/vendor/` (served by the app at `/static/vendor/
 - the rendered page is checked: no `<script src>`, `<link href>`, `<img src>`, CSS
   `url()` or `@import` to another host.
 
-The background is blank by default (`tiles=None`). Basemaps are optional and only added
-when configured (`MapSettings`, environment `WANGGE_MAP_*`): 天地图 (Tianditu, needs a key)
-and 高德 (AMap). Tile requests to those hosts are then the only ones leaving the server.
+The background is blank by default (`tiles=None`); optional basemaps are in web.basemaps.
 
 Usage::
 
     m = blank_map([36.19, 113.12], zoom_start=13)
     folium.GeoJson(grids, name="网格").add_to(m)
-    add_basemaps(m)                      # nothing unless configured
     folium.LayerControl().add_to(m)
     html = render_html(m)                # str, for an HTMLResponse
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import folium
-import numpy as np
 from branca.element import Element, Figure, Link
 from folium.plugins import FastMarkerCluster
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from geo.chinacoords import wgs84_to_gcj02
 
 STATIC_DIR = Path(__file__).with_name("static")
 VENDOR_DIR = STATIC_DIR / "vendor"
@@ -81,24 +73,9 @@ ASSETS: dict[str, str | None] = {
     "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": None,
 }
 
-# Tile URL templates ({s} subdomain, {z} zoom, {x} column, {y} row). Tianditu's "_w" layers are
-# Web Mercator tiles of CGCS2000 coordinates (= WGS 84 within a metre or so): no shift needed.
-TIANDITU_VECTOR_URL = (
-    "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
-    "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
-)
-TIANDITU_ANNOTATION_URL = (
-    "https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva"
-    "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
-)
-TIANDITU_SUBDOMAINS = "01234567"
-# AMap road map tiles: GCJ-02 coordinates (see gcj02_display).
-AMAP_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
-AMAP_SUBDOMAINS = "1234"
-BASEMAP_MAX_ZOOM = 18
 # Maximum zoom of a map that sets none: without tiles Leaflet has no maximum, which
 # Leaflet.markercluster refuses ("Map has no maxZoom specified"). Level 18 ≈ 0.5 m per pixel here.
-DEFAULT_MAX_ZOOM = BASEMAP_MAX_ZOOM
+DEFAULT_MAX_ZOOM = 18
 
 # A map page asks for no favicon (Chromium would otherwise request /favicon.ico).
 _NO_FAVICON = '<link rel="icon" href="data:,">'
@@ -118,17 +95,6 @@ _PLAIN_MARKER_CALLBACK = "var callback = function (row) { return L.marker(new L.
 
 class OfflineAssetError(RuntimeError):
     """A map refers to a script, style or icon set that is not vendored under web/static/vendor."""
-
-
-class MapSettings(BaseSettings):
-    """Optional basemaps, read from the environment (prefix WANGGE_MAP_); none by default."""
-
-    model_config = SettingsConfigDict(env_prefix="WANGGE_MAP_", extra="ignore")
-
-    # 天地图 key ("tk", from console.tianditu.gov.cn); empty: no Tianditu layers.
-    tianditu_key: str = ""
-    # Offer the AMap (高德) road map; its tiles are in GCJ-02 (see gcj02_display).
-    amap: bool = False
 
 
 def local_url(url: str) -> str | None:
@@ -264,105 +230,3 @@ def blank_map(location: Sequence[float], zoom_start: int = 13, **kwargs: Any) ->
     kwargs.setdefault("control_scale", True)
     m = folium.Map(location=list(location), zoom_start=zoom_start, tiles=None, **kwargs)
     return make_offline(m)
-
-
-def add_basemaps(m: folium.Map, settings: MapSettings | None = None, *, show: bool = False) -> list[folium.TileLayer]:
-    """Add the configured basemaps to `m` as base layers to pick in a LayerControl.
-
-    Nothing is added unless `settings` (default: the environment) configures a basemap; then
-    a blank base layer (空白底图) comes first and stays selected unless `show` is true, in
-    which case the first basemap is shown. 天地图: vector map (base layer) and its labels
-    (overlay). 高德: road map (base layer).
-
-    AMap tiles are drawn in GCJ-02, which is offset from WGS 84 by up to a few hundred metres
-    in China: features drawn over them must be converted with `gcj02_display` first (and
-    served in WGS 84 everywhere else). Tianditu needs no conversion.
-
-    Returns the tile layers added; the caller adds `folium.LayerControl()` last.
-    """
-    settings = settings or MapSettings()
-    layers: list[folium.TileLayer] = []
-    if settings.tianditu_key:
-        key = settings.tianditu_key
-        layers.append(_tiles(TIANDITU_VECTOR_URL.replace("{key}", key), "天地图矢量", "天地图", TIANDITU_SUBDOMAINS))
-        layers.append(
-            _tiles(
-                TIANDITU_ANNOTATION_URL.replace("{key}", key),
-                "天地图注记",
-                "天地图",
-                TIANDITU_SUBDOMAINS,
-                overlay=True,
-            )
-        )
-    if settings.amap:
-        layers.append(_tiles(AMAP_URL, "高德地图", "高德地图", AMAP_SUBDOMAINS))
-    if not layers:
-        return layers
-    folium.FeatureGroup(name="空白底图", overlay=False, show=not show).add_to(m)
-    first_base = True
-    for layer in layers:
-        layer.show = show and (layer.overlay or first_base)
-        first_base = first_base and layer.overlay
-        layer.add_to(m)
-    return layers
-
-
-def _tiles(url: str, name: str, attribution: str, subdomains: str, *, overlay: bool = False) -> folium.TileLayer:
-    return folium.TileLayer(
-        tiles=url,
-        name=name,
-        attr=attribution,
-        subdomains=subdomains,
-        max_zoom=BASEMAP_MAX_ZOOM,
-        overlay=overlay,
-        control=True,
-        show=False,
-    )
-
-
-def gcj02_display(geojson: dict[str, Any]) -> dict[str, Any]:
-    """A copy of WGS 84 GeoJSON with every position converted to GCJ-02, for drawing over AMap.
-
-    Accepts a FeatureCollection, Feature or geometry (GeometryCollection included); positions
-    are [lon, lat] or [lon, lat, z] in degrees (z kept). `bbox` members are dropped (they would
-    no longer match). Points outside mainland China are left unchanged (GCJ-02 convention).
-    For display only: store and compute in WGS 84.
-    """
-    out = copy.deepcopy(geojson)
-    _shift_object(out)
-    return out
-
-
-def _shift_object(obj: dict[str, Any]) -> None:
-    obj.pop("bbox", None)
-    kind = obj.get("type")
-    if kind == "FeatureCollection":
-        for feature in obj.get("features", []):
-            _shift_object(feature)
-    elif kind == "Feature":
-        if obj.get("geometry"):
-            _shift_object(obj["geometry"])
-    elif kind == "GeometryCollection":
-        for geometry in obj.get("geometries", []):
-            _shift_object(geometry)
-    elif "coordinates" in obj:
-        obj["coordinates"] = _shift_coordinates(obj["coordinates"])
-    else:
-        raise ValueError(f"not a GeoJSON object: type {kind!r}")
-
-
-def _shift_coordinates(coords: Any) -> Any:
-    if not coords:
-        return coords
-    if isinstance(coords[0], int | float):  # a single position
-        return _shift_positions([coords])[0]
-    if isinstance(coords[0][0], int | float):  # a line or ring: converted at once
-        return _shift_positions(coords)
-    return [_shift_coordinates(part) for part in coords]
-
-
-def _shift_positions(positions: list[list[float]]) -> list[list[float]]:
-    lon = np.array([p[0] for p in positions], dtype=float)
-    lat = np.array([p[1] for p in positions], dtype=float)
-    glon, glat = wgs84_to_gcj02(lon, lat)
-    return [[float(x), float(y), *p[2:]] for x, y, p in zip(glon, glat, positions, strict=True)]

@@ -12,6 +12,7 @@ from api.deps import Pool
 from geo.access import ANY_KIND
 from geo.export import BBox
 from web import map_coverage, map_gaps, map_incidents, map_siting
+from web.basemaps import BLANK
 
 router = APIRouter(prefix="/maps", tags=["地图"], default_response_class=HTMLResponse)
 
@@ -24,35 +25,36 @@ def _at(text: str | None) -> dt.time | None:
 
 
 At = Annotated[str | None, Query(pattern=r"^(\d{2}:\d{2})?$", description="时刻（HH:MM），空为不限时段")]
+Basemap = Annotated[str, Query(description="底图：blank（默认，空白）、tianditu、amap（需在设置中启用）")]
 
 
 @router.get("/coverage", summary="驿站步行覆盖地图")
-def coverage(pool: Pool, kind: Kind = ANY_KIND, at: At = None) -> HTMLResponse:
+def coverage(pool: Pool, kind: Kind = ANY_KIND, at: At = None, basemap: Basemap = BLANK) -> HTMLResponse:
     """Grids by coverage, stations by kind, walking circles per ring; filters by kind and hour."""
     with pool.connection() as conn:
-        return HTMLResponse(map_coverage.page(conn, kind=kind, at=_at(at)))
+        return HTMLResponse(map_coverage.page(conn, kind=kind, at=_at(at), basemap=basemap))
 
 
 @router.get("/incidents", summary="事件分布地图")
 def incidents(pool: Pool, start: dt.date | None = None, end: dt.date | None = None,
-              category: str | None = None) -> HTMLResponse:
+              category: str | None = None, basemap: Basemap = BLANK) -> HTMLResponse:
     """Incidents clustered, grid workload, overdue highlighted; by period (dates) and category."""
     with pool.connection() as conn:
-        return HTMLResponse(map_incidents.page(conn, start=start, end=end, category=category))
+        return HTMLResponse(map_incidents.page(conn, start=start, end=end, category=category, basemap=basemap))
 
 
 @router.get("/gaps", summary="覆盖缺口地图")
-def gaps(pool: Pool, kind: Kind = ANY_KIND, at: At = None) -> HTMLResponse:
+def gaps(pool: Pool, kind: Kind = ANY_KIND, at: At = None, basemap: Basemap = BLANK) -> HTMLResponse:
     """Hexagons of uncovered residents and the uncovered buildings."""
     with pool.connection() as conn:
-        return HTMLResponse(map_gaps.page(conn, kind=kind, at=_at(at)))
+        return HTMLResponse(map_gaps.page(conn, kind=kind, at=_at(at), basemap=basemap))
 
 
 @router.get("/siting/{scenario_id}", summary="选址方案地图")
-def siting(scenario_id: int, pool: Pool) -> HTMLResponse:
+def siting(scenario_id: int, pool: Pool, basemap: Basemap = BLANK) -> HTMLResponse:
     """Existing and proposed stations, the newly covered areas, before/after figures per street."""
     with pool.connection() as conn:
-        return HTMLResponse(map_siting.page(conn, scenario_id))
+        return HTMLResponse(map_siting.page(conn, scenario_id, basemap=basemap))
 
 
 @router.get("/data/grids", summary="地图网格图层（按范围加载）", response_class=JSONResponse)

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import branca
 import folium
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from folium import plugins
 from folium.elements import JSCSSMixin
 
 from api.app import create_app
-from geo.chinacoords import wgs84_to_gcj02
 from geo.settings import DatabaseSettings
 from web.offline import (
     ASSETS,
     VENDOR_DIR,
-    MapSettings,
     OfflineAssetError,
-    add_basemaps,
     assert_offline,
     blank_map,
-    gcj02_display,
     local_url,
     make_offline,
     render_html,
@@ -38,7 +32,7 @@ SQUARE = {
 POINTS = [[36.19, 113.11], [36.191, 113.111], [36.2, 113.1]]
 
 
-def full_map(settings: MapSettings | None = None) -> folium.Map:
+def full_map() -> folium.Map:
     """A map with every element type the maps use."""
     m = blank_map([36.19, 113.11], zoom_start=13)
     group = folium.FeatureGroup(name="网格").add_to(m)
@@ -56,7 +50,6 @@ def full_map(settings: MapSettings | None = None) -> folium.Map:
     plugins.FastMarkerCluster(POINTS, name="聚集点").add_to(m)
     plugins.Fullscreen().add_to(m)
     branca.colormap.LinearColormap(["#fee8c8", "#e34a33"], vmin=0, vmax=1, caption="覆盖率").add_to(m)
-    add_basemaps(m, settings or MapSettings())
     folium.LayerControl().add_to(m)
     return m
 
@@ -83,32 +76,6 @@ def test_other_ways_of_rendering_are_offline_too() -> None:
     m2 = folium.Map(tiles=None)  # made offline only after elements were added
     plugins.MarkerCluster().add_to(m2)
     assert URL.findall(render_html(m2)) == []
-
-
-def test_basemaps_only_when_configured() -> None:
-    m = blank_map([36.19, 113.11])
-    assert add_basemaps(m, MapSettings()) == []
-    assert "L.tileLayer" not in render_html(m)
-
-    layers = add_basemaps(m2 := blank_map([36.19, 113.11]), MapSettings(tianditu_key="KEY123", amap=True))
-    assert [layer.tile_name for layer in layers] == ["天地图矢量", "天地图注记", "高德地图"]
-    assert not any(layer.show for layer in layers)  # the blank base layer stays selected
-    folium.LayerControl().add_to(m2)
-    html = render_html(m2)
-    hosts = {re.match(r"(?:https?:)?//([^/]+)", u).group(1) for u in URL.findall(html)}
-    assert hosts == {"t{s}.tianditu.gov.cn", "webrd0{s}.is.autonavi.com"}
-    assert "tk=KEY123" in html and "vec_w" in html and "cva_w" in html
-    assert json.dumps("空白底图") in html  # the blank base layer, first in the layer control
-
-    shown = add_basemaps(blank_map([36.19, 113.11]), MapSettings(tianditu_key="k"), show=True)
-    assert [layer.show for layer in shown] == [True, True]
-
-
-def test_basemap_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WANGGE_MAP_TIANDITU_KEY", "abc")
-    monkeypatch.setenv("WANGGE_MAP_AMAP", "true")
-    settings = MapSettings()
-    assert settings.tianditu_key == "abc" and settings.amap
 
 
 def test_an_unknown_cdn_url_is_refused() -> None:
@@ -160,38 +127,6 @@ def test_assert_offline_finds_what_a_browser_would_fetch() -> None:
         with pytest.raises(OfflineAssetError, match="example.com"):
             assert_offline(page)
     assert_offline('<img src="https://example.com/a.png">', allowed_hosts=["example.com"])
-
-
-def test_gcj02_display_shifts_every_position_and_leaves_the_input_alone() -> None:
-    collection = {
-        "type": "FeatureCollection",
-        "bbox": [113.1, 36.18, 113.12, 36.2],
-        "features": [
-            {"type": "Feature", "properties": {"a": 1}, "geometry": SQUARE},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [113.11, 36.19, 900.0]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "MultiLineString", "coordinates": [
-                [[113.1, 36.18], [113.2, 36.3]], [[113.0, 36.0], [113.05, 36.05]]]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "GeometryCollection", "geometries": [
-                {"type": "Point", "coordinates": [2.35, 48.85]}]}},  # Paris: outside China, unchanged
-            {"type": "Feature", "properties": {}, "geometry": None},
-        ],
-    }
-    original = repr(collection)
-    shifted = gcj02_display(collection)
-    assert repr(collection) == original and "bbox" not in shifted
-    ring = np.array(SQUARE["coordinates"][0])
-    glon, glat = wgs84_to_gcj02(ring[:, 0], ring[:, 1])
-    np.testing.assert_allclose(shifted["features"][0]["geometry"]["coordinates"][0], np.column_stack([glon, glat]))
-    lon, lat, z = shifted["features"][1]["geometry"]["coordinates"]
-    assert (lon, lat) == pytest.approx(wgs84_to_gcj02(113.11, 36.19)) and z == 900.0
-    assert 0.001 < lon - 113.11 < 0.01  # a few hundred metres east in Changzhi
-    lines = shifted["features"][2]["geometry"]["coordinates"]
-    assert lines[1][1] == pytest.approx(list(wgs84_to_gcj02(113.05, 36.05)))
-    assert shifted["features"][3]["geometry"]["geometries"][0]["coordinates"] == [2.35, 48.85]
-    assert shifted["features"][4]["geometry"] is None
-    assert shifted["features"][0]["properties"] == {"a": 1}
-    with pytest.raises(ValueError, match="not a GeoJSON"):
-        gcj02_display({"type": "Thing"})
 
 
 def test_the_app_serves_the_vendored_files() -> None:
