@@ -11,3 +11,4 @@ CREATE TABLE map_ring_unions (
     geom         geometry(MultiPolygon, 4326),
     PRIMARY KEY (station_kind, at_key, minutes)
 );
+CREATE INDEX map_ring_unions_geom_idx ON map_ring_unions USING gist (geom);
