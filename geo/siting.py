@@ -278,6 +278,13 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _check_iterations(n: int) -> int:
+    """`n` as an int if it is a non-negative integer; BadRequest otherwise."""
+    if isinstance(n, bool) or int(n) != n or n < 0:
+        raise BadRequest(f"迭代次数必须是非负整数，收到 {n!r}")
+    return int(n)
+
+
 def _check_k(k: int) -> int:
     if isinstance(k, bool) or int(k) != k or k < 0:
         raise BadRequest(f"新站点数 k 必须是非负整数，收到 {k!r}")
@@ -490,15 +497,14 @@ def fast_mclp(problem: SitingProblem, k: int, *, iterations: int = 300, swaps: i
     """
     t0 = time.perf_counter()
     k = _check_k(k)
-    if isinstance(iterations, bool) or int(iterations) != iterations or iterations < 0:
-        raise BadRequest(f"迭代次数必须是非负整数，收到 {iterations!r}")
+    iterations = _check_iterations(iterations)
     red = _reduce(problem)
     trivial = _trivial(problem, k, red, t0, "fast")
     if trivial is not None:
         return trivial
     integer_weights = bool(np.all(red.weights == np.round(red.weights)))
     picked, plain, ub = _greedy_reduced(red, k)
-    picked, value, ub_l, done, _ = _lagrangian(red, k, picked, plain, ub, iterations=int(iterations),
+    picked, value, ub_l, done, _ = _lagrangian(red, k, picked, plain, ub, iterations=iterations,
                                             integer_weights=integer_weights)
     ub = min(ub, ub_l)
     made = 0
@@ -660,9 +666,7 @@ def solve_mclp(problem: SitingProblem, k: int, *, time_limit_s: float | None = 6
     k = _check_k(k)
     if time_limit_s is not None and not time_limit_s > 0:
         raise BadRequest("求解时限必须为正数（秒）")
-    if isinstance(lagrangian_iterations, bool) or int(lagrangian_iterations) != lagrangian_iterations \
-            or lagrangian_iterations < 0:
-        raise BadRequest(f"迭代次数必须是非负整数，收到 {lagrangian_iterations!r}")
+    lagrangian_iterations = _check_iterations(lagrangian_iterations)
     red = _reduce(problem)
     trivial = _trivial(problem, k, red, t0, "milp")
     if trivial is not None:

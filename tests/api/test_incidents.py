@@ -7,9 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import ApiSettings
-from geo.settings import DatabaseSettings
+from tests.api.clients import app_client
 
 KEY = {"X-API-Key": "dispatcher-key"}
 BODY = {"request_id": "APP-1", "channel": "网络", "category_code": "CAT03", "reported_at": "2026-05-01T08:00:00+08:00",
@@ -19,9 +17,7 @@ BODY = {"request_id": "APP-1", "channel": "网络", "category_code": "CAT03", "r
 
 @pytest.fixture(scope="module")
 def client(make_demo_database) -> Iterator[TestClient]:
-    url = make_demo_database("incident_api")
-    app = create_app(DatabaseSettings(url=url), ApiSettings(dispatcher_keys="dispatcher-key, other"))
-    with TestClient(app) as test_client:
+    with app_client(make_demo_database("incident_api"), "dispatcher-key, other") as test_client:
         yield test_client
 
 

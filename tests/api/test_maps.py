@@ -9,9 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import ApiSettings
-from geo.settings import DatabaseSettings
+from tests.api.clients import app_client
 from web.offline import assert_offline
 
 KEY = {"X-API-Key": "k"}
@@ -20,9 +18,7 @@ REPORTER, PHONE = "赵六", "199-0000-0042"
 
 @pytest.fixture(scope="module")
 def client(make_demo_database) -> Iterator[TestClient]:
-    url = make_demo_database("maps_api")
-    app = create_app(DatabaseSettings(url=url), ApiSettings(dispatcher_keys="k"))
-    with TestClient(app) as test_client:
+    with app_client(make_demo_database("maps_api"), "k") as test_client:
         assert test_client.post("/access/recompute").status_code == 200
         assert test_client.post("/circles/recompute", json={"minutes": [5, 10, 15]}).status_code == 200
         yield test_client

@@ -17,10 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
-from api.app import create_app
-from api.settings import ApiSettings
 from geo import incidents
-from geo.settings import DatabaseSettings
+from tests.api.clients import app_client
 
 V2 = "/open311/v2"
 SCHEMAS = Path(__file__).parents[1] / "fixtures" / "open311"
@@ -69,8 +67,7 @@ def db_url(make_demo_database) -> str:
 
 @pytest.fixture(scope="module")
 def client(db_url: str) -> Iterator[TestClient]:
-    app = create_app(DatabaseSettings(url=db_url), ApiSettings(dispatcher_keys=KEY))
-    with TestClient(app) as test_client:
+    with app_client(db_url, KEY) as test_client:
         yield test_client
 
 

@@ -7,16 +7,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import ApiSettings
-from geo.settings import DatabaseSettings
+from tests.api.clients import app_client
 
 
 @pytest.fixture(scope="module")
 def client(make_demo_database) -> Iterator[TestClient]:
-    url = make_demo_database("planning_api")
-    app = create_app(DatabaseSettings(url=url), ApiSettings(dispatcher_keys="k"))
-    with TestClient(app) as test_client:
+    with app_client(make_demo_database("planning_api"), "k") as test_client:
         yield test_client
 
 
