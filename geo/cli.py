@@ -151,7 +151,8 @@ def _load_osm(args: argparse.Namespace) -> int:
 def _circles(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from geo import circle_store
+    from geo import circle_store, map_data
+    from geo.access import ANY_KIND
     from geo.circles import WalkParams
 
     try:
@@ -161,6 +162,9 @@ def _circles(args: argparse.Namespace) -> int:
     with connect(_url()) as conn, tqdm(unit="站", desc="步行圈") as bar:
         report = circle_store.recompute(conn, params, full=args.full, workers=args.workers,
                                         progress=bar.update, on_total=lambda n: bar.reset(total=n))
+        conn.commit()
+        for minutes in params.minutes:  # the coverage map's default view, ready before anyone opens it
+            map_data.ring_union(conn, kind=ANY_KIND, at=None, minutes=minutes)
     print(f"步行圈：重算{report.computed}个驿站，沿用{report.kept}个，用时{report.seconds:.1f}秒"
           f"（{'、'.join(f'{m:g}' for m in params.minutes)}分钟，{params.speed_kmh:g}公里/小时，缓冲{params.buffer_m:g}米）")
     if report.off_network:
