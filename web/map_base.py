@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import folium
 from branca.element import Element, MacroElement, Template
+from folium.map import FitBounds
 
 from web import basemaps
 
@@ -100,7 +101,10 @@ def base_map(bounds: tuple[float, float, float, float], basemap: str = basemaps.
     m = folium.Map(location=((south + north) / 2, (west + east) / 2), zoom_start=13, tiles=None,
                    control_scale=True, prefer_canvas=True, crs=basemaps.crs(basemap))
     basemaps.add(m, basemap)
-    m.fit_bounds([[south, west], [north, east]])
+    # No zoom animation: a layer loaded by view then asks once, for the view the map settles on.
+    fit = FitBounds([[south, west], [north, east]])
+    fit.options["animate"] = False
+    m.add_child(fit)
     return m
 
 

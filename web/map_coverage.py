@@ -90,6 +90,7 @@ def station_layers(m: folium.Map, stations: list[dict], *, kind: str = ANY_KIND,
     """One layer per station kind (circle markers in the kind's colour, popups with services and hours).
 
     Only existing stations of `kind` open at `at` are drawn (planned ones too with `show_planned`).
+    Each layer is one GeoJSON layer: one template for all its markers, not one per marker.
     """
     from geo.stations import is_open
 
@@ -97,22 +98,25 @@ def station_layers(m: folium.Map, stations: list[dict], *, kind: str = ANY_KIND,
     for name, colour in mb.KIND_COLOURS.items():
         if kind not in (ANY_KIND, name):
             continue
-        group = folium.FeatureGroup(name=name)
-        drawn = 0
+        features = []
         for s in stations:
             hours_ok = at is None or is_open(s["is_24h"], _time(s["opens"]), _time(s["closes"]), at)
             if s["kind"] != name or not hours_ok or (s["status"] != "existing" and not show_planned):
                 continue
-            hours = "7×24小时" if s["is_24h"] else f"{s['opens']}–{s['closes']}"
-            popup = (f"<b>{html.escape(s['name'])}</b><br>{name}（{'在运营' if s['status'] == 'existing' else '规划'}）"
-                     f"<br>开放：{hours}<br>服务：{html.escape('、'.join(s['services']) or '—')}"
-                     f"<br>{html.escape(s['address'] or '')}")
-            folium.CircleMarker((s["lat"], s["lon"]), radius=6, color="#222", weight=1, fill=True,
-                                fill_color=colour, fill_opacity=0.95, popup=folium.Popup(popup, max_width=260),
-                                tooltip=s["name"]).add_to(group)
-            drawn += 1
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
+                             "properties": {"name": s["name"], "state": "在运营" if s["status"] == "existing" else "规划",
+                                            "hours": "7×24小时" if s["is_24h"] else f"{s['opens']}–{s['closes']}",
+                                            "services": "、".join(s["services"]) or "—", "address": s["address"] or ""}})
+        collection = {"type": "FeatureCollection", "features": features}
+        group = folium.FeatureGroup(name=name)
+        if features:
+            folium.GeoJson(collection, marker=folium.CircleMarker(radius=6, color="#222", weight=1, fill=True,
+                                                                  fill_color=colour, fill_opacity=0.95),
+                           tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+                           popup=folium.GeoJsonPopup(["name", "state", "hours", "services", "address"],
+                                                     aliases=["驿站", "状态", "开放", "服务", "地址"])).add_to(group)
         group.add_to(m)
-        counts[name] = drawn
+        counts[name] = len(features)
     return counts
 
 

@@ -16,11 +16,13 @@ from web import map_base as mb
 from web.map_coverage import station_layers
 
 HEX_STEPS = (50, 200, 500, 1000)
+# More uncovered buildings than this are not drawn one by one (the hexagons summarise them).
+BUILDINGS_EMBED_MAX = 5000
 HEX_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 
 
 def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
-         basemap: str = basemaps.BLANK) -> str:
+         basemap: str = basemaps.BLANK, embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
     """The gaps map as HTML for stations of `kind` open at `at`; the gap layer is computed if not stored."""
     coverage.check_kind(kind)
     hexagons = json.loads(gaps.geojson(conn, "hexagons", kind=kind, at=at))
@@ -30,22 +32,29 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         hexagons = json.loads(gaps.geojson(conn, "hexagons", kind=kind, at=at))
     buildings = json.loads(gaps.geojson(conn, "buildings", kind=kind, at=at))
     m = mb.base_map(map_data.district_bounds(conn), basemap)
-    grids = map_data.grids(conn)
-    folium.GeoJson(grids, name="网格",
-                   style_function=lambda _: {"color": "#888", "weight": 0.5, "fillOpacity": 0},
-                   tooltip=mb.tooltip(grids, ["name", "community_name"], ["网格", "社区"])).add_to(m)
+    counts: dict[str, int] = {}
+    if map_data.grid_count(conn) <= embed_max:  # grid outlines are context only: left out of large districts
+        grids = map_data.grids(conn)
+        folium.GeoJson(grids, name="网格", style_function=lambda _: {"color": "#888", "weight": 0.5, "fillOpacity": 0},
+                       tooltip=mb.tooltip(grids, ["name", "community_name"], ["网格", "社区"])).add_to(m)
+        counts["网格"] = len(grids["features"])
     folium.GeoJson(hexagons, name="未覆盖居民（六边形）",
                    style_function=lambda f: {"color": "#700", "weight": 0.5, "fillOpacity": 0.7, "fillColor":
                                              mb.steps_colour(f["properties"]["uncovered_residents"], HEX_STEPS,
                                                              HEX_COLOURS)},
                    tooltip=mb.tooltip(hexagons, ["uncovered_residents", "buildings"], ["未覆盖居民", "楼栋"])).add_to(m)
-    folium.GeoJson(buildings, name="未覆盖楼栋", show=False,
-                   marker=folium.CircleMarker(radius=3, color="#333", weight=1, fill=True, fill_color="#ffd92f",
-                                              fill_opacity=0.9),
-                   tooltip=mb.tooltip(buildings, ["building_code", "residents", "distance_m"],
-                                      ["楼栋", "居民", "步行距离（米）"])).add_to(m)
-    counts = {"网格": len(grids["features"]), "未覆盖居民（六边形）": len(hexagons["features"]),
-              "未覆盖楼栋": len(buildings["features"])}
+    counts["未覆盖居民（六边形）"] = len(hexagons["features"])
+    note = ""
+    if len(buildings["features"]) <= BUILDINGS_EMBED_MAX:
+        folium.GeoJson(buildings, name="未覆盖楼栋", show=False,
+                       marker=folium.CircleMarker(radius=3, color="#333", weight=1, fill=True, fill_color="#ffd92f",
+                                                  fill_opacity=0.9),
+                       tooltip=mb.tooltip(buildings, ["building_code", "residents", "distance_m"],
+                                          ["楼栋", "居民", "步行距离（米）"])).add_to(m)
+        counts["未覆盖楼栋"] = len(buildings["features"])
+    else:
+        note = (f"未覆盖楼栋较多（{len(buildings['features']):,}栋），地图只显示六边形；"
+                "楼栋明细见 /gaps/buildings（GeoJSON）")
     counts.update(station_layers(m, map_data.stations(conn), kind=kind, at=at))
     uncovered = sum(f["properties"]["uncovered_residents"] for f in hexagons["features"])
     mb.panel(m, "步行15分钟覆盖缺口", [
@@ -54,7 +63,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         ("六边形（约150米）", f"{len(hexagons['features']):,}")],
         form=mb.form(mb.select("kind", "驿站类型", [(k, k) for k in (ANY_KIND, *STATION_KINDS)], kind),
                      f'<label>时刻 <input type="time" name="at" value="{at.strftime("%H:%M") if at else ""}">'
-                     "</label>", mb.basemap_field(basemap)))
+                     "</label>", mb.basemap_field(basemap)), note=note)
     labels = [f"< {HEX_STEPS[0]}", *[f"≥ {s}" for s in HEX_STEPS]]
     mb.legend(m, "六边形内未覆盖居民", [*zip(HEX_COLOURS, labels, strict=True), ("#ffd92f", "未覆盖楼栋")])
     return mb.finish(m, counts)

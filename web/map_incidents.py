@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from collections import Counter
 from urllib.parse import urlencode
 
 import folium
 import psycopg
-from folium.plugins import FastMarkerCluster
+from branca.element import MacroElement, Template
+from folium.plugins import MarkerCluster
 
 from geo import map_data
 from web import basemaps
@@ -19,15 +21,23 @@ DEFAULT_DAYS = 30
 CST = dt.timezone(dt.timedelta(hours=8))
 WORKLOAD_STEPS = (1, 5, 10, 20, 40)
 WORKLOAD_COLOURS = ("#f7f7f7", "#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
-# A cluster member: blue circle, red when overdue; the popup names the case, never the reporter.
-MARKER_CALLBACK = """function (row) {
-    var overdue = row[2] === 1;
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: 5, weight: 1, color: overdue ? "#a50f15" : "#08519c",
-         fillColor: overdue ? "#ef3b2c" : "#4292c6", fillOpacity: 0.9});
-    marker.bindPopup("事件 " + row[3] + "<br>" + row[4] + "<br>" + row[5] + (overdue ? "（超期）" : ""));
-    return marker;
-}"""
+# Both incident layers are filled in the browser from one compact array embedded once:
+# rows [lat, lon, overdue 0/1, id, category index, status index] with lookup lists.
+POINTS_JS = """{% macro script(this, kwargs) %}
+(function () {
+    var data = {{ this.data }}, cluster = {{ this.cluster }}, late = {{ this.late }};
+    data.rows.forEach(function (r) {
+        var overdue = r[2] === 1, text = "事件 " + r[3] + "<br>" + data.categories[r[4]] + "<br>"
+            + data.statuses[r[5]] + (overdue ? "（超期）" : "");
+        cluster.addLayer(L.circleMarker([r[0], r[1]], {radius: 5, weight: 1, color: overdue ? "#a50f15" : "#08519c",
+            fillColor: overdue ? "#ef3b2c" : "#4292c6", fillOpacity: 0.9}).bindPopup(text));
+        if (overdue) {
+            late.addLayer(L.circleMarker([r[0], r[1]], {radius: 4, weight: 1, color: "#a50f15",
+                fillColor: "#ef3b2c", fillOpacity: 0.9}).bindTooltip(text));
+        }
+    });
+})();
+{% endmacro %}"""
 
 
 def page(conn: psycopg.Connection, *, start: dt.date | None = None, end: dt.date | None = None,
@@ -49,29 +59,37 @@ def page(conn: psycopg.Connection, *, start: dt.date | None = None, end: dt.date
         mb.grid_layer(m, "网格工作量", "/maps/data/grids?" + urlencode(
             {"layer": "workload", "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}", "category": category or ""}))
         n_grids = -1  # loaded by bounding box
-    data = [[r["lat"], r["lon"], int(r["overdue"]), r["id"], html.escape(r["category_name"]), r["status"]]
-            for r in rows]
-    FastMarkerCluster(data, callback=MARKER_CALLBACK, name="事件（聚合）").add_to(m)
-    overdue = [r for r in rows if r["overdue"]]
-    late = folium.FeatureGroup(name="超期事件", show=False)
-    points = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": r["id"], "category": r["category_name"]},
-         "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]}} for r in overdue]}
-    folium.GeoJson(points, marker=folium.CircleMarker(radius=4, color="#a50f15", weight=1, fill=True,
-                                                      fill_color="#ef3b2c", fill_opacity=0.9),
-                   tooltip=mb.tooltip(points, ["id", "category"], ["事件", "类别"])).add_to(late)
-    late.add_to(m)
+    overdue = sum(1 for r in rows if r["overdue"])
+    _points(m, rows)
     choices = [("", "全部类别"), *map_data.categories(conn)]
     mb.panel(m, "事件分布与网格工作量", [
         ("时段", f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"), ("事件（有坐标）", f"{len(rows):,}"),
-        ("其中超期", f"{len(overdue):,}"), ("有事件的网格", f"{len(per_grid):,}")],
+        ("其中超期", f"{overdue:,}"), ("有事件的网格", f"{len(per_grid):,}")],
         form=mb.form(f'<label>开始 <input type="date" name="start" value="{start:%Y-%m-%d}"></label>',
                      f'<label>结束 <input type="date" name="end" value="{end:%Y-%m-%d}"></label>',
                      mb.select("category", "类别", choices, category or ""), mb.basemap_field(basemap)))
     steps = ["0", *[f"≥ {s}" for s in WORKLOAD_STEPS]]
     mb.legend(m, "网格事件数", [*zip(WORKLOAD_COLOURS, steps, strict=True), ("#4292c6", "事件"),
                                ("#ef3b2c", "超期事件")])
-    return mb.finish(m, {"网格工作量": n_grids, "事件（聚合）": len(rows), "超期事件": len(overdue)})
+    return mb.finish(m, {"网格工作量": n_grids, "事件（聚合）": len(rows), "超期事件": overdue})
+
+
+def _points(m: folium.Map, rows: list[dict[str, object]]) -> None:
+    """The clustered incidents and the overdue ones (hidden at first), from one compact embedded array."""
+    cluster = MarkerCluster(name="事件（聚合）").add_to(m)
+    late = folium.FeatureGroup(name="超期事件", show=False).add_to(m)
+    categories = sorted({str(r["category_name"]) for r in rows})
+    statuses = sorted({str(r["status"]) for r in rows})
+    where = {c: k for k, c in enumerate(categories)}
+    state = {c: k for k, c in enumerate(statuses)}
+    data = {"categories": [html.escape(c) for c in categories], "statuses": statuses,
+            "rows": [[r["lat"], r["lon"], int(r["overdue"]), r["id"], where[r["category_name"]], state[r["status"]]]
+                     for r in rows]}
+    filler = MacroElement()
+    filler._template = Template(POINTS_JS)
+    filler.data = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    filler.cluster, filler.late = cluster.get_name(), late.get_name()
+    m.add_child(filler)
 
 
 def period(conn: psycopg.Connection, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
