@@ -25,17 +25,19 @@ WORKLOAD_COLOURS = ("#f7f7f7", "#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50
 # rows [lat, lon, overdue 0/1, id, category index, status index] with lookup lists.
 POINTS_JS = """{% macro script(this, kwargs) %}
 (function () {
-    var data = {{ this.data }}, cluster = {{ this.cluster }}, late = {{ this.late }};
+    var data = {{ this.data }}, cluster = {{ this.cluster }}, late = {{ this.late }}, all = [], overdue = [];
     data.rows.forEach(function (r) {
-        var overdue = r[2] === 1, text = "事件 " + r[3] + "<br>" + data.categories[r[4]] + "<br>"
-            + data.statuses[r[5]] + (overdue ? "（超期）" : "");
-        cluster.addLayer(L.circleMarker([r[0], r[1]], {radius: 5, weight: 1, color: overdue ? "#a50f15" : "#08519c",
-            fillColor: overdue ? "#ef3b2c" : "#4292c6", fillOpacity: 0.9}).bindPopup(text));
-        if (overdue) {
-            late.addLayer(L.circleMarker([r[0], r[1]], {radius: 4, weight: 1, color: "#a50f15",
+        var isLate = r[2] === 1, text = "事件 " + r[3] + "<br>" + data.categories[r[4]] + "<br>"
+            + data.statuses[r[5]] + (isLate ? "（超期）" : "");
+        all.push(L.circleMarker([r[0], r[1]], {radius: 5, weight: 1, color: isLate ? "#a50f15" : "#08519c",
+            fillColor: isLate ? "#ef3b2c" : "#4292c6", fillOpacity: 0.9}).bindPopup(text));
+        if (isLate) {
+            overdue.push(L.circleMarker([r[0], r[1]], {radius: 4, weight: 1, color: "#a50f15",
                 fillColor: "#ef3b2c", fillOpacity: 0.9}).bindTooltip(text));
         }
     });
+    cluster.addLayers(all);  // in bulk: one clustering pass, not one per marker
+    overdue.forEach(function (layer) { late.addLayer(layer); });  // hidden at first: nothing drawn yet
 })();
 {% endmacro %}"""
 
