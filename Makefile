@@ -53,12 +53,13 @@ data: db
 	$(BIN)/wangge site --kind 全部 --k 5 --name "新增5处驿站（全部类型）" --replace
 	$(BIN)/wangge site --kind 全部 --target 95 --name "覆盖95%所需最少站点" --replace
 
-# Benchmarks print our figures beside their references (see bench/README.md); about 12 minutes.
+# Benchmarks print our figures beside their references (see bench/README.md); about 20 minutes.
 bench: setup db
 	$(BIN)/python -m bench.nearest
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.siting
+	$(BIN)/python -m bench.maps
 	$(BIN)/python -m bench.circles
 
 # The demo's dispatcher key; set your own in production (comma-separated for several).
