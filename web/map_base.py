@@ -15,6 +15,7 @@ from branca.element import Element, MacroElement, Template
 from folium.map import FitBounds
 
 from web import basemaps
+from web.offline import render_html
 
 # Station kinds and their colours (also used by the legend).
 KIND_COLOURS = {"党群服务中心": "#c0392b", "党群服务驿站": "#e67e22", "城市驿站": "#2471a3", "暖新驿站": "#17a589"}
@@ -148,8 +149,6 @@ def finish(m: folium.Map, counts: dict[str, int]) -> str:
     `window.wanggeCounts`, the layer control as `window.wanggeLayerControl`, and
     `document.body.dataset.wanggeReady` is set once the map has loaded, for browser tests.
     """
-    from web.offline import render_html
-
     control = folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().header.add_child(Element(f"<style>{STYLE}</style>"))
     ready = MacroElement()
