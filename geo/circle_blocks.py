@@ -6,7 +6,9 @@ blocks are merged by a cheap coverage union, only the fringe goes through GEOS's
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import shapely
@@ -35,11 +37,18 @@ class Blocks:
     depends on those edges only and is computed once. So the circle is the union of its
     full blocks (edge-matched: a cheap coverage union), the buffers of the reached pieces
     not inside full blocks, and, as interior rings, the full blocks' holes: the union
-    handles the circle's fringe only. An edge is inside full blocks when its buffer lies
-    in the blocks (`inside`) and every block near it is full.
+    handles the circle's fringe only.
 
-    `hole` holds each block's hole once known (None until then); a block whose hole has
-    an island in it is not `usable` (never full). Lengths in metres, metric CRS.
+    A block is full when its `relevant` edges are whole: all its near ones, or only its
+    sides when the sides alone decide its hole (the buffers of the other near edges add
+    nothing to it). An edge is inside full blocks when its buffer lies in the blocks
+    (`inside`) and every block near it is full.
+
+    `build` finds the convex blocks' holes; `complete` the others and `relevant`, which
+    `polygon` needs. `hole` holds each block's hole once known (None until then); a block
+    whose hole has an island in it is not `usable` (never full). `by_sides` marks the
+    blocks whose sides alone decide their hole, `sides` (blocks × edges) their sides
+    (None if the lines had to be noded). Lengths in metres, metric CRS.
     """
 
     lines: np.ndarray
@@ -50,6 +59,9 @@ class Blocks:
     inside: np.ndarray
     usable: np.ndarray
     hole: np.ndarray
+    sides: csr_matrix | None = None
+    by_sides: np.ndarray | None = None
+    relevant: csr_matrix | None = None
 
     @classmethod
     def build(cls, graph: WalkGraph, buffer_m: float, window: tuple[float, float, float, float] | None = None
@@ -65,7 +77,8 @@ class Blocks:
             edges = graph.tree.query(shapely.box(*np.asarray(window) + np.array([-1, -1, 1, 1]) * buffer_m),
                                      predicate="intersects")
         lines = graph.lines[edges]
-        if not shapely.is_simple(shapely.multilinestrings(lines)):
+        noded = not shapely.is_simple(shapely.multilinestrings(lines))
+        if noded:
             lines = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
         faces = shapely.get_parts(shapely.polygonize(lines))
         if window is not None:
@@ -87,23 +100,20 @@ class Blocks:
         usable = shapely.get_num_interior_rings(faces) == 0
         blocks = cls(graph.lines, buffer_m, faces, near, near.T.tocsr(), inside, usable,
                      np.full(len(faces), None, dtype=object))
-        blocks._known_holes()
+        blocks.by_sides = blocks._known_holes()
+        if not noded:  # else the faces' sides are pieces of edges: every near edge stays relevant
+            blocks.sides = _sides(faces, graph.lines, edges).multiply(near).tocsr()
         return blocks
 
-    def _known_holes(self) -> None:
-        """The holes found without overlays: of narrow blocks and of convex ones.
+    def _known_holes(self) -> np.ndarray:
+        """The holes of convex blocks, found without overlays; which blocks got theirs.
 
-        A block is too narrow for a hole when its largest inscribed circle is smaller
-        than the buffer's polygon reaches for sure (`SURE_REACH`): its boundary's buffers
-        cover it. In a convex block a point nearer the boundary than the buffer lies in
-        the rectangle of its nearest side, so the hole is the block shrunk by the buffer
-        (`_insets`), unless a line other than its sides comes within the buffer of it.
-        Other holes are computed when first needed (`_ensure_holes`).
+        In a convex block a point nearer the boundary than the buffer lies in the
+        rectangle of its nearest side, so the hole is the block shrunk by the buffer
+        (`_insets`), unless a line other than its sides comes within the buffer of it:
+        then the block's sides alone decide its hole (the mask returned). The other
+        holes are left to `complete`.
         """
-        tolerance = MIC_TOLERANCE * self.buffer_m
-        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons, tolerance))
-        narrow = radius + 2 * tolerance < self.buffer_m * SURE_REACH
-        self.hole[narrow] = shapely.Polygon()
         rings = shapely.get_exterior_ring(shapely.orient_polygons(self.polygons))
         xy, ring = shapely.get_coordinates(rings, return_index=True)
         last = np.r_[ring[1:] != ring[:-1], True]  # each ring's closing vertex
@@ -113,10 +123,11 @@ class Blocks:
         at = np.arange(len(ring)) - first
         (ax, ay), (bx, by) = (xy - xy[first + (at - 1) % count]).T, (xy[first + (at + 1) % count] - xy).T
         concave = np.bincount(ring[ax * by - ay * bx < 0], minlength=len(rings)) > 0
-        convex = np.flatnonzero(~narrow & ~concave & self.usable
+        convex = np.flatnonzero(~concave & self.usable
                                 & (np.bincount(ring, minlength=len(rings)) <= MAX_INSET_SIDES))
+        by_sides = np.zeros(len(self.polygons), dtype=bool)
         if len(convex) == 0:
-            return
+            return by_sides
         each = np.split(xy, np.searchsorted(ring, np.arange(1, len(rings))))
         holes = _insets([each[f] for f in convex], self.buffer_m)
         near = self.near[convex]
@@ -124,34 +135,58 @@ class Blocks:
         cut = shapely.distance(self.lines[near.indices], holes[owner]) < self.buffer_m * (1 - 1e-9)
         clear = np.bincount(owner[cut], minlength=len(convex)) == 0
         self.hole[convex[clear]] = holes[clear]
+        by_sides[convex[clear]] = True
+        return by_sides
 
-    def _ensure_holes(self, faces: np.ndarray) -> None:
-        """Compute the missing holes of these blocks from the buffers that reach them.
+    def complete(self, parts: int = 1,
+                 cut: Callable[[list[np.ndarray]], Iterable[tuple[np.ndarray, np.ndarray]]] | None = None) -> None:
+        """Find every missing hole, in `parts` lists of blocks, then which edges each block needs whole.
 
-        A hole lies farther from the block's boundary than the buffer's polygon reaches
-        for sure (`SURE_REACH`), so it is cut from the block shrunk by a bit less than
-        that (GEOS may simplify its input by 1 % of the distance), by the buffers that
-        reach this shrunk block only: far less work than from the whole block.
+        `cut` maps `cut_holes` over the lists (e.g. in a process pool; by default here).
+        A block's `relevant` edges are its sides when they alone decide its hole, else all
+        its near edges.
         """
-        faces = faces[self.hole[faces] == None]  # noqa: E711 (elementwise)
-        if len(faces) == 0:
+        lists = np.array_split(np.flatnonzero(self.hole == None), parts)  # noqa: E711 (elementwise)
+        for faces, (holes, narrow) in zip(lists, (cut or partial(map, self.cut_holes))(lists), strict=True):
+            self.hole[faces] = holes
+            self.by_sides[faces[narrow]] = True
+            pieces = shapely.get_parts(holes, return_index=True)
+            self.usable[faces[np.unique(pieces[1][shapely.get_num_interior_rings(pieces[0]) > 0])]] = False
+        if self.sides is None:
+            self.relevant = self.near
             return
-        start = shapely.buffer(self.polygons[faces], -self.buffer_m * (SURE_REACH - 2 * GEOS_SIMPLIFY),
+        keep = self.by_sides.astype(np.int32)[:, None]
+        self.relevant = (self.sides.multiply(keep) + self.near.multiply(1 - keep)).tocsr()
+        self.relevant.data[:] = 1
+
+    def cut_holes(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The holes of these blocks, and which of them are too narrow for one (their sides cover them).
+
+        A block is too narrow when its largest inscribed circle is smaller than the
+        buffer's polygon reaches for sure (`SURE_REACH`). Any hole lies farther from the
+        block's boundary than that, so it is cut from the block shrunk by a bit less (GEOS
+        may simplify its input by 1 % of the distance), by the buffers that reach this
+        shrunk block only: far less work than from the whole block.
+        """
+        tolerance = MIC_TOLERANCE * self.buffer_m
+        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons[faces], tolerance))
+        narrow = radius + 2 * tolerance < self.buffer_m * SURE_REACH
+        holes = np.full(len(faces), shapely.Polygon(), dtype=object)
+        wide = np.flatnonzero(~narrow)
+        start = shapely.buffer(self.polygons[faces[wide]], -self.buffer_m * (SURE_REACH - 2 * GEOS_SIMPLIFY),
                                quad_segs=BUFFER_QUAD_SEGS)
-        start = np.where(shapely.is_empty(start), self.polygons[faces], start)
-        near = self.near[faces]
-        owner = np.repeat(np.arange(len(faces)), np.diff(near.indptr))
+        start = np.where(shapely.is_empty(start), self.polygons[faces[wide]], start)
+        near = self.near[faces[wide]]
+        owner = np.repeat(np.arange(len(wide)), np.diff(near.indptr))
         cutters = shapely.buffer(self.lines[near.indices], self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)
         hit = shapely.intersects(cutters, start[owner])
         owner, cutters = owner[hit], cutters[hit]
         rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
-        holes = start
         for r in range(rank.max(initial=-1) + 1):
             now = rank == r
-            holes[owner[now]] = shapely.difference(holes[owner[now]], cutters[now])
-        self.hole[faces] = holes
-        parts = shapely.get_parts(holes, return_index=True)
-        self.usable[faces[np.unique(parts[1][shapely.get_num_interior_rings(parts[0]) > 0])]] = False
+            start[owner[now]] = shapely.difference(start[owner[now]], cutters[now])
+        holes[wide] = start
+        return holes, narrow
 
     def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
         """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
@@ -160,9 +195,7 @@ class Blocks:
         not_whole = np.ones(len(length), dtype=np.int32)
         not_whole[pieces.edge[whole]] = 0
         candidates = np.unique(self.near_edges[pieces.edge[whole]].indices)
-        candidates = candidates[self.usable[candidates] & (self.near[candidates] @ not_whole == 0)]
-        self._ensure_holes(candidates)
-        full = candidates[self.usable[candidates]]
+        full = candidates[self.usable[candidates] & (self.relevant[candidates] @ not_whole == 0)]
         not_full = np.ones(len(self.polygons), dtype=np.int32)
         not_full[full] = 0
         inside = whole & self.inside[pieces.edge] & (self.near_edges[pieces.edge] @ not_full == 0)
@@ -183,6 +216,34 @@ class Blocks:
                                 holes=np.concatenate([shapely.get_rings(part)[1:], holes[owner == k]]))
                for k, part in enumerate(filled)]
         return shapely.multipolygons(out)
+
+
+def _sides(faces: np.ndarray, lines: np.ndarray, edges: np.ndarray) -> csr_matrix:
+    """Blocks × edges: which of `edges` (indices into `lines`) lie on each block's boundary.
+
+    The blocks were polygonised from these very lines, so a side's first segment is a
+    segment of the block's ring coordinate for coordinate.
+    """
+    xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(faces), return_index=True)
+    same = ring[1:] == ring[:-1]
+    ring_keys = _segment_keys(xy[:-1][same], xy[1:][same])
+    order = np.argsort(ring_keys)
+    line_xy, line = shapely.get_coordinates(lines[edges], return_index=True)
+    first = np.searchsorted(line, np.arange(len(edges)))
+    keys = _segment_keys(line_xy[first], line_xy[first + 1])
+    low = np.searchsorted(ring_keys, keys, side="left", sorter=order)
+    high = np.searchsorted(ring_keys, keys, side="right", sorter=order)
+    owner = np.repeat(np.arange(len(edges)), high - low)
+    at = order[np.arange(len(owner)) + np.repeat(low - (np.cumsum(high - low) - (high - low)), high - low)]
+    return csr_matrix((np.ones(len(owner), dtype=np.int32), (ring[:-1][same][at], edges[owner])),
+                      shape=(len(faces), len(lines)))
+
+
+def _segment_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One sortable key per segment (a[i], b[i]), the same whichever way it runs."""
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    ends = np.where(swap[:, None], np.hstack([b, a]), np.hstack([a, b]))
+    return np.ascontiguousarray(ends).view([("x0", "f8"), ("y0", "f8"), ("x1", "f8"), ("y1", "f8")]).ravel()
 
 
 def _insets(rings: list[np.ndarray], distance_m: float) -> np.ndarray:

@@ -7,6 +7,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import shapely
@@ -23,6 +24,8 @@ DEFAULT_SPEED_KMH = 4.0
 DEFAULT_BUFFER_M = 25.0
 METRES_PER_KM = 1000.0
 MINUTES_PER_HOUR = 60.0
+# The blocks' missing holes go to the workers in this many lists each (evens out their work).
+HOLE_PARTS_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -91,15 +94,17 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
             progress: Callable[[int], None] | None = None) -> Iterator[Circle]:
     """Walking circles of every on-network source for every walking time in `params`.
 
-    The blocks around the sources (`sources_blocks`) are found first, in this process;
-    with workers > 1 the sources are then shared out to forked processes (the graph and
-    the blocks are inherited, not copied; each worker computes the holes it needs on its
-    own); results come back in source order chunk by chunk. With
-    `lonlat` the polygons are returned in EPSG:4326, transformed by the workers.
+    The blocks around the sources (`sources_blocks`) are found first, in this process,
+    and their holes completed; with workers > 1 the holes are shared out to forked
+    processes, then the sources (the graph and the blocks are inherited, not copied);
+    results come back in source order chunk by chunk. With `lonlat` the polygons are
+    returned in EPSG:4326, transformed by the workers.
     """
     chunks = [np.arange(i, min(i + CHUNK, len(sources.edge))) for i in range(0, len(sources.edge), CHUNK)]
     blocks = sources_blocks(graph, sources, params)
     if workers <= 1 or len(chunks) <= 1:
+        if blocks:
+            blocks.complete()
         for chunk in chunks:
             yield from _chunk_circles(graph, sources, params, blocks, chunk, lonlat)
             if progress:
@@ -108,7 +113,10 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
     global _SHARED
     _SHARED = (graph, sources, params, blocks, lonlat)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        if blocks:
+            with _pool(workers) as pool:
+                blocks.complete(HOLE_PARTS_PER_WORKER * workers, partial(pool.map, _holes_in_worker))
+        with _pool(workers) as pool:
             for chunk, result in zip(chunks, pool.map(_chunk_in_worker, chunks), strict=True):
                 yield from result
                 if progress:
@@ -117,7 +125,16 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
         _SHARED = None
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Forked workers: they inherit `_SHARED` as it is when they start."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+
+
 _SHARED: tuple[WalkGraph, Snapped, WalkParams, Blocks | None, bool] | None = None
+
+
+def _holes_in_worker(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _SHARED[3].cut_holes(faces)
 
 
 def _chunk_in_worker(chunk: np.ndarray) -> list[Circle]:
