@@ -19,6 +19,11 @@ from geo.db import sql as sql_file
 from geo.export import COORDINATE_DECIMALS
 from geo.graph import WalkGraph
 
+# Types of the COPY's columns in binary format; geometries go as raw EWKB (bytea on the
+# wire, read by PostGIS's geometry receive function): no hex to write and parse.
+COPY_TYPES = ("int8", "float8", "float8", "float8", "float8", "int8", "bytea", "float8", "float8", "float8",
+              "bytea")
+
 
 @dataclass
 class CirclesReport:
@@ -77,10 +82,12 @@ def _store(conn: psycopg.Connection, stale: stations_mod.Stations, snapped: snap
            params: WalkParams, version: int, results: Iterable[Circle]) -> None:
     columns = ("station_id, minutes, limit_m, speed_kmh, buffer_m, network_version, station_geom, "
                "snap_distance_m, reached_length_m, area_m2, geom")
-    with conn.cursor().copy(f"COPY walk_circles ({columns}) FROM STDIN") as copy:
+    with conn.cursor().copy(f"COPY walk_circles ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(COPY_TYPES)
         for circle in results:
             i = circle.source
             station_point = shapely.Point(stale.lon[i], stale.lat[i])
             copy.write_row((int(stale.ids[i]), circle.minutes, circle.limit_m, params.speed_kmh, params.buffer_m,
-                            version, to_ewkb(station_point), float(snapped.distance_m[i]),
-                            round(circle.reached_length_m, 2), round(circle.area_m2, 1), to_ewkb(circle.geom)))
+                            version, to_ewkb(station_point, binary=True), float(snapped.distance_m[i]),
+                            round(circle.reached_length_m, 2), round(circle.area_m2, 1),
+                            to_ewkb(circle.geom, binary=True)))

@@ -87,9 +87,10 @@ def to_storage(geoms: np.ndarray, declared: Declared) -> np.ndarray:
     return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def to_ewkb(geom: shapely.Geometry | np.ndarray) -> str | np.ndarray:
-    """Hex EWKB with SRID 4326 (element-wise for arrays), as PostGIS takes geometry in COPY."""
-    return shapely.to_wkb(shapely.set_srid(geom, STORAGE_EPSG), hex=True, include_srid=True)
+def to_ewkb(geom: shapely.Geometry | np.ndarray, *, binary: bool = False) -> str | bytes | np.ndarray:
+    """EWKB with SRID 4326 (element-wise for arrays): hex, as PostGIS takes geometry in a text
+    COPY, or raw bytes for a binary COPY (geometry's receive function reads EWKB)."""
+    return shapely.to_wkb(shapely.set_srid(geom, STORAGE_EPSG), hex=not binary, include_srid=True)
 
 
 def metric_crs(bounds: tuple[float, float, float, float]) -> CRS:
