@@ -44,8 +44,7 @@ class Blocks:
     nothing to it). An edge is inside full blocks when its buffer lies in the blocks
     (`inside`) and every block near it is full.
 
-    `build` finds the convex blocks' holes; `complete` the others and `relevant`, which
-    `polygon` needs. `hole` holds each block's hole once known (None until then); a block
+    `build` finds the blocks, `complete` their holes and `relevant`, which `polygon` needs. `hole` holds each block's hole once known (None until then); a block
     whose hole has an island in it is not `usable` (never full). `by_sides` marks the
     blocks whose sides alone decide their hole, `sides` (blocks × edges) their sides
     (None if the lines had to be noded). Lengths in metres, metric CRS.
@@ -99,57 +98,23 @@ class Blocks:
             inside[edges[by_rim]] = False
         usable = shapely.get_num_interior_rings(faces) == 0
         blocks = cls(graph.lines, buffer_m, faces, near, near.T.tocsr(), inside, usable,
-                     np.full(len(faces), None, dtype=object))
-        blocks.by_sides = blocks._known_holes()
+                     np.full(len(faces), None, dtype=object), by_sides=np.zeros(len(faces), dtype=bool))
         if not noded:  # else the faces' sides are pieces of edges: every near edge stays relevant
             blocks.sides = _sides(faces, graph.lines, edges).multiply(near).tocsr()
         return blocks
 
-    def _known_holes(self) -> np.ndarray:
-        """The holes of convex blocks, found without overlays; which blocks got theirs.
-
-        In a convex block a point nearer the boundary than the buffer lies in the
-        rectangle of its nearest side, so the hole is the block shrunk by the buffer
-        (`_insets`), unless a line other than its sides comes within the buffer of it:
-        then the block's sides alone decide its hole (the mask returned). The other
-        holes are left to `complete`.
-        """
-        rings = shapely.get_exterior_ring(shapely.orient_polygons(self.polygons))
-        xy, ring = shapely.get_coordinates(rings, return_index=True)
-        last = np.r_[ring[1:] != ring[:-1], True]  # each ring's closing vertex
-        xy, ring = xy[~last], ring[~last]
-        first = np.searchsorted(ring, ring)
-        count = np.bincount(ring, minlength=len(rings))[ring]
-        at = np.arange(len(ring)) - first
-        (ax, ay), (bx, by) = (xy - xy[first + (at - 1) % count]).T, (xy[first + (at + 1) % count] - xy).T
-        concave = np.bincount(ring[ax * by - ay * bx < 0], minlength=len(rings)) > 0
-        convex = np.flatnonzero(~concave & self.usable
-                                & (np.bincount(ring, minlength=len(rings)) <= MAX_INSET_SIDES))
-        by_sides = np.zeros(len(self.polygons), dtype=bool)
-        if len(convex) == 0:
-            return by_sides
-        each = np.split(xy, np.searchsorted(ring, np.arange(1, len(rings))))
-        holes = _insets([each[f] for f in convex], self.buffer_m)
-        near = self.near[convex]
-        owner = np.repeat(np.arange(len(convex)), np.diff(near.indptr))
-        cut = shapely.distance(self.lines[near.indices], holes[owner]) < self.buffer_m * (1 - 1e-9)
-        clear = np.bincount(owner[cut], minlength=len(convex)) == 0
-        self.hole[convex[clear]] = holes[clear]
-        by_sides[convex[clear]] = True
-        return by_sides
-
     def complete(self, parts: int = 1,
                  cut: Callable[[list[np.ndarray]], Iterable[tuple[np.ndarray, np.ndarray]]] | None = None) -> None:
-        """Find every missing hole, in `parts` lists of blocks, then which edges each block needs whole.
+        """Find the usable blocks' holes, in `parts` lists of blocks, then which edges each block needs whole.
 
         `cut` maps `cut_holes` over the lists (e.g. in a process pool; by default here).
         A block's `relevant` edges are its sides when they alone decide its hole, else all
         its near edges.
         """
-        lists = np.array_split(np.flatnonzero(self.hole == None), parts)  # noqa: E711 (elementwise)
-        for faces, (holes, narrow) in zip(lists, (cut or partial(map, self.cut_holes))(lists), strict=True):
+        lists = np.array_split(np.flatnonzero(self.usable), parts)
+        for faces, (holes, by_sides) in zip(lists, (cut or partial(map, self.cut_holes))(lists), strict=True):
             self.hole[faces] = holes
-            self.by_sides[faces[narrow]] = True
+            self.by_sides[faces] = by_sides
             pieces = shapely.get_parts(holes, return_index=True)
             self.usable[faces[np.unique(pieces[1][shapely.get_num_interior_rings(pieces[0]) > 0])]] = False
         if self.sides is None:
@@ -160,19 +125,32 @@ class Blocks:
         self.relevant.data[:] = 1
 
     def cut_holes(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The holes of these blocks, and which of them are too narrow for one (their sides cover them).
+        """The holes of these blocks, and which of them their sides alone decide.
 
-        A block is too narrow when its largest inscribed circle is smaller than the
-        buffer's polygon reaches for sure (`SURE_REACH`). Any hole lies farther from the
-        block's boundary than that, so it is cut from the block shrunk by a bit less (GEOS
-        may simplify its input by 1 % of the distance), by the buffers that reach this
-        shrunk block only: far less work than from the whole block.
+        In a convex block a point nearer the boundary than the buffer lies in the
+        rectangle of its nearest side, so the hole is the block shrunk by the buffer
+        (`_insets`), unless a line other than its sides comes within the buffer of it.
+        Another block is too narrow for a hole when its largest inscribed circle is
+        smaller than the buffer's polygon reaches for sure (`SURE_REACH`): its sides'
+        buffers cover it. Either way its sides alone decide the hole. Any other hole lies
+        farther from the block's boundary than that, so it is cut from the block shrunk by
+        a bit less (GEOS may simplify its input by 1 % of the distance), by the buffers
+        that reach this shrunk block only: far less work than from the whole block.
         """
+        holes = np.full(len(faces), None, dtype=object)
+        convex, insets = self._convex_insets(faces)
+        near = self.near[faces[convex]]
+        owner = np.repeat(np.arange(len(convex)), np.diff(near.indptr))
+        cut = shapely.distance(self.lines[near.indices], insets[owner]) < self.buffer_m * (1 - 1e-9)
+        clear = np.bincount(owner[cut], minlength=len(convex)) == 0
+        holes[convex[clear]] = insets[clear]
+        other = np.flatnonzero(holes == None)  # noqa: E711 (elementwise)
         tolerance = MIC_TOLERANCE * self.buffer_m
-        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons[faces], tolerance))
+        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons[faces[other]], tolerance))
         narrow = radius + 2 * tolerance < self.buffer_m * SURE_REACH
-        holes = np.full(len(faces), shapely.Polygon(), dtype=object)
-        wide = np.flatnonzero(~narrow)
+        holes[other[narrow]] = shapely.Polygon()
+        by_sides = holes != None  # noqa: E711
+        wide = other[~narrow]
         start = shapely.buffer(self.polygons[faces[wide]], -self.buffer_m * (SURE_REACH - 2 * GEOS_SIMPLIFY),
                                quad_segs=BUFFER_QUAD_SEGS)
         start = np.where(shapely.is_empty(start), self.polygons[faces[wide]], start)
@@ -186,7 +164,24 @@ class Blocks:
             now = rank == r
             start[owner[now]] = shapely.difference(start[owner[now]], cutters[now])
         holes[wide] = start
-        return holes, narrow
+        return holes, by_sides
+
+    def _convex_insets(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of these blocks are convex with at most MAX_INSET_SIDES sides (positions), and their insets."""
+        rings = shapely.get_exterior_ring(shapely.orient_polygons(self.polygons[faces]))
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        last = np.r_[ring[1:] != ring[:-1], True]  # each ring's closing vertex
+        xy, ring = xy[~last], ring[~last]
+        first = np.searchsorted(ring, ring)
+        count = np.bincount(ring, minlength=len(rings))[ring]
+        at = np.arange(len(ring)) - first
+        (ax, ay), (bx, by) = (xy - xy[first + (at - 1) % count]).T, (xy[first + (at + 1) % count] - xy).T
+        concave = np.bincount(ring[ax * by - ay * bx < 0], minlength=len(rings)) > 0
+        convex = np.flatnonzero(~concave & (np.bincount(ring, minlength=len(rings)) <= MAX_INSET_SIDES))
+        if len(convex) == 0:
+            return convex, np.empty(0, dtype=object)
+        each = np.split(xy, np.searchsorted(ring, np.arange(1, len(rings))))
+        return convex, _insets([each[f] for f in convex], self.buffer_m)
 
     def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
         """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
@@ -222,28 +217,39 @@ def _sides(faces: np.ndarray, lines: np.ndarray, edges: np.ndarray) -> csr_matri
     """Blocks × edges: which of `edges` (indices into `lines`) lie on each block's boundary.
 
     The blocks were polygonised from these very lines, so a side's first segment is a
-    segment of the block's ring coordinate for coordinate.
+    segment of the block's ring coordinate for coordinate: segments are matched by a hash
+    of their coordinates' bits, then compared exactly.
     """
     xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(faces), return_index=True)
     same = ring[1:] == ring[:-1]
-    ring_keys = _segment_keys(xy[:-1][same], xy[1:][same])
+    ring_ends = _segment_ends(xy[:-1][same], xy[1:][same])
+    ring_keys = _hash(ring_ends)
     order = np.argsort(ring_keys)
     line_xy, line = shapely.get_coordinates(lines[edges], return_index=True)
     first = np.searchsorted(line, np.arange(len(edges)))
-    keys = _segment_keys(line_xy[first], line_xy[first + 1])
-    low = np.searchsorted(ring_keys, keys, side="left", sorter=order)
-    high = np.searchsorted(ring_keys, keys, side="right", sorter=order)
+    ends = _segment_ends(line_xy[first], line_xy[first + 1])
+    low = np.searchsorted(ring_keys, _hash(ends), side="left", sorter=order)
+    high = np.searchsorted(ring_keys, _hash(ends), side="right", sorter=order)
     owner = np.repeat(np.arange(len(edges)), high - low)
     at = order[np.arange(len(owner)) + np.repeat(low - (np.cumsum(high - low) - (high - low)), high - low)]
-    return csr_matrix((np.ones(len(owner), dtype=np.int32), (ring[:-1][same][at], edges[owner])),
+    equal = np.all(ring_ends[at] == ends[owner], axis=1)
+    return csr_matrix((np.ones(int(equal.sum()), dtype=np.int32), (ring[:-1][same][at[equal]], edges[owner[equal]])),
                       shape=(len(faces), len(lines)))
 
 
-def _segment_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One sortable key per segment (a[i], b[i]), the same whichever way it runs."""
+def _segment_ends(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each segment (a[i], b[i]) as (x0, y0, x1, y1), the same whichever way it runs."""
     swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    ends = np.where(swap[:, None], np.hstack([b, a]), np.hstack([a, b]))
-    return np.ascontiguousarray(ends).view([("x0", "f8"), ("y0", "f8"), ("x1", "f8"), ("y1", "f8")]).ravel()
+    return np.ascontiguousarray(np.where(swap[:, None], np.hstack([b, a]), np.hstack([a, b])))
+
+
+def _hash(ends: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row's four float64 (FNV-style: multiply, then xor; wraps around)."""
+    bits = ends.view(np.uint64)
+    key = np.full(len(bits), 14695981039346656037, dtype=np.uint64)
+    for k in range(bits.shape[1]):
+        key = (key ^ bits[:, k]) * np.uint64(1099511628211)
+    return key
 
 
 def _insets(rings: list[np.ndarray], distance_m: float) -> np.ndarray:
