@@ -15,6 +15,7 @@ import shapely
 from scipy.sparse import csr_matrix
 
 from geo.graph import WalkGraph
+from geo.polygon_union import union
 from geo.street_pieces import BUFFER_QUAD_SEGS, LineCutter, Pieces
 
 # A buffer's polygon covers every point this close to its line (× buffer): its round caps are
@@ -198,7 +199,7 @@ class Blocks:
         parts = shapely.buffer(cutter.lines(fringe), self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)
         if len(full):
             parts = np.append(parts, shapely.coverage_union_all(self.polygons[full]))
-        filled = shapely.get_parts(shapely.union_all(parts))
+        filled = union(parts)
         holes = shapely.get_parts(self.hole[full])
         holes = shapely.get_exterior_ring(holes[~shapely.is_empty(holes)])
         if len(holes) == 0:

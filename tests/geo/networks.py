@@ -7,6 +7,7 @@ import shapely
 from pyproj import CRS
 
 from geo.graph import WalkGraph
+from geo.polygon_union import GRID_M
 
 UTM = CRS.from_epsg(32649)
 ORIGIN = (688_000.0, 4_006_000.0)  # in Changzhi
@@ -35,3 +36,24 @@ def line(*xy: tuple[float, float]) -> shapely.LineString:
     """A line given in metres from ORIGIN."""
     ox, oy = ORIGIN
     return shapely.LineString([(x + ox, y + oy) for x, y in xy])
+
+
+# Where two buffer edges cross at a shallow angle, rounding them to the grid moves their
+# crossing along them by up to grid / sin(angle), and a notch narrower than the grid closes
+# (its tip was up to 8 cm deep on the bench network): a vertex may lie this far off.
+CROSSING_SHIFT_M = 0.1
+
+
+def same_shape(a: shapely.Geometry, b: shapely.Geometry) -> bool:
+    """Whether two polygons agree as a union on the grid (`GRID_M`) agrees with the exact one.
+
+    The area between them is no more than their boundary's length times the grid step,
+    and every vertex of each lies within CROSSING_SHIFT_M of the other's boundary.
+    """
+    return (a.hausdorff_distance(b) <= CROSSING_SHIFT_M
+            and a.symmetric_difference(b).area <= max(a.boundary.length, b.boundary.length) * GRID_M)
+
+
+def holes(polygons: shapely.Geometry) -> int:
+    """Number of interior rings of a Polygon or MultiPolygon."""
+    return int(shapely.get_num_interior_rings(shapely.get_parts(polygons)).sum())
