@@ -116,14 +116,14 @@ def _worker_exiting() -> None:
 def ours(url: str, stations: int, minutes: tuple[float, ...], workers: int, trace: bool, routing: bool) -> dict:
     """Time geo.circle_store.recompute (full) after loading the graph; the first `stations` stations only."""
     global _WORKER_DIR
-    from geo import circle_store, reach
+    from geo import circle_blocks, circle_store, reach
     from geo import circles as circles_mod
     from geo import graph as graph_mod
     from geo import snap as snap_mod
     from geo import stations as stations_mod
     from geo.circles import WalkParams
 
-    parts = {"stations_snap": 0.0, "circles_wait": 0.0, "blocks": 0.0}
+    parts = {"stations_snap": 0.0, "circles_wait": 0.0, "blocks": 0.0, "holes": 0.0}
     real_snap, real_points, real_load, real_circles = (snap_mod.snap, snap_mod.lonlat_to_points,
                                                        stations_mod.load, circle_store.circles)
 
@@ -153,6 +153,7 @@ def ours(url: str, stations: int, minutes: tuple[float, ...], workers: int, trac
     stations_mod.load = timed(real_load, "stations_snap")
     circle_store.circles = timed_circles
     circles_mod.sources_blocks = timed(circles_mod.sources_blocks, "blocks")
+    circle_blocks.Blocks.complete = timed(circle_blocks.Blocks.complete, "holes")
 
     if trace:
         worker_dir = _WORKER_DIR = tempfile.mkdtemp(prefix="bench_workers_")
@@ -183,7 +184,7 @@ def ours(url: str, stations: int, minutes: tuple[float, ...], workers: int, trac
             "stations": stations, "minutes": list(minutes), "workers": workers, "computed": report.computed,
             "off_network": len(report.off_network), "stored": stored, "total": total, "cpu": cpu,
             "graph": t_graph, "stations_snap": parts["stations_snap"], "circles": parts["circles_wait"],
-            "blocks": parts["blocks"],
+            "blocks": parts["blocks"], "holes": parts["holes"],
             "storing": total - t_graph - parts["stations_snap"] - parts["circles_wait"],
             "rss_self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -308,12 +309,14 @@ def compare_areas(url: str, sample: np.ndarray) -> dict:
 
 def versions(url: str) -> str:
     import networkx
+    import pyclipr
     import scipy
 
     with psycopg.connect(url) as conn:
         pg = conn.execute("SELECT current_setting('server_version'), postgis_lib_version(), postgis_geos_version(), "
                           "pgr_version()").fetchone()
-    return (f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), scipy {scipy.__version__}, "
+    return (f"shapely {shapely.__version__} (GEOS {shapely.geos_version_string}), Clipper2 {pyclipr.clipperVersion}, "
+            f"scipy {scipy.__version__}, "
             f"networkx {networkx.__version__}; PostgreSQL {pg[0]}, PostGIS {pg[1]} (GEOS {pg[2]}), pgRouting {pg[3]}")
 
 
@@ -392,6 +395,7 @@ def main() -> None:
     row(f"     circles: routing + polygons ({args.workers} workers; parent's wait)", a["circles"], float("nan"))
     row("       of which blocks: sources_blocks (parent, before the workers)", a["blocks"],
         float("nan"))
+    row(f"       of which holes: Blocks.complete ({args.workers} workers)", a["holes"], float("nan"))
     row("     storing: transform, COPY walk_circles, commit (parent)", a["storing"], float("nan"))
     row("     (routing alone, distances_from, 1 process; not in total)", a["routing_only"], float("nan"))
     row(f"2. ours, 5/10/15 min, workers={args.workers}", b["total"], b["cpu"],
