@@ -105,7 +105,7 @@ def polygon(lines: np.ndarray, buffer_m: float) -> shapely.MultiPolygon:
     """The lines (metric CRS) buffered by `buffer_m` and unioned (on `GRID_M`); holes kept.
 
     This is the definition of a circle's polygon; `Blocks.polygon` builds the same
-    faster. Each line is buffered on its own (GEOS), then all are unioned in one sweep
+    faster. Each line is buffered on its own (GEOS), then all are unioned by sweeps
     (`geo.polygon_union`).
     """
     return shapely.multipolygons(union(shapely.buffer(lines, buffer_m, quad_segs=BUFFER_QUAD_SEGS)))
