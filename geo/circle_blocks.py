@@ -1,7 +1,8 @@
 """City blocks (faces of the street network) and their holes, to build walking circles fast.
 
-`Blocks.polygon` gives exactly `geo.street_pieces.polygon` of the reached pieces: the full
-blocks are merged by a cheap coverage union, only the fringe goes through GEOS's union.
+`Blocks.polygon` gives `geo.street_pieces.polygon` of the reached pieces (up to the 1 mm
+grid of the union): the full blocks are merged by a cheap coverage union, only the fringe's
+buffers go through the union (`geo.polygon_union`).
 """
 
 from __future__ import annotations
@@ -45,10 +46,11 @@ class Blocks:
     nothing to it). An edge is inside full blocks when its buffer lies in the blocks
     (`inside`) and every block near it is full.
 
-    `build` finds the blocks, `complete` their holes and `relevant`, which `polygon` needs. `hole` holds each block's hole once known (None until then); a block
-    whose hole has an island in it is not `usable` (never full). `by_sides` marks the
-    blocks whose sides alone decide their hole, `sides` (blocks × edges) their sides
-    (None if the lines had to be noded). Lengths in metres, metric CRS.
+    `build` finds the blocks, `complete` their holes and `relevant`, which `polygon`
+    needs. `hole` holds each block's hole once known (None until then); a block whose
+    hole has an island in it is not `usable` (never full). `by_sides` marks the blocks
+    whose sides alone decide their hole, `sides` (blocks × edges) their sides (None if
+    the lines had to be noded). Lengths in metres, metric CRS.
     """
 
     lines: np.ndarray
@@ -229,8 +231,9 @@ def _sides(faces: np.ndarray, lines: np.ndarray, edges: np.ndarray) -> csr_matri
     line_xy, line = shapely.get_coordinates(lines[edges], return_index=True)
     first = np.searchsorted(line, np.arange(len(edges)))
     ends = _segment_ends(line_xy[first], line_xy[first + 1])
-    low = np.searchsorted(ring_keys, _hash(ends), side="left", sorter=order)
-    high = np.searchsorted(ring_keys, _hash(ends), side="right", sorter=order)
+    keys = _hash(ends)
+    low = np.searchsorted(ring_keys, keys, side="left", sorter=order)
+    high = np.searchsorted(ring_keys, keys, side="right", sorter=order)
     owner = np.repeat(np.arange(len(edges)), high - low)
     at = order[np.arange(len(owner)) + np.repeat(low - (np.cumsum(high - low) - (high - low)), high - low)]
     equal = np.all(ring_ends[at] == ends[owner], axis=1)

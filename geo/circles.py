@@ -24,7 +24,7 @@ DEFAULT_SPEED_KMH = 4.0
 DEFAULT_BUFFER_M = 25.0
 METRES_PER_KM = 1000.0
 MINUTES_PER_HOUR = 60.0
-# The blocks' missing holes go to the workers in this many lists each (evens out their work).
+# The blocks' holes go to the workers in this many lists each (evens out their work).
 HOLE_PARTS_PER_WORKER = 4
 
 
