@@ -7,11 +7,9 @@ unioned. geo.circle_blocks builds the same polygon faster.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import shapely
-from shapely import ops
 
 from geo.graph import WalkGraph
 from geo.polygon_union import union
@@ -74,31 +72,42 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 @dataclass
 class LineCutter:
-    """Cuts edge lines into reached spans; straight two-point edges are cut vectorised."""
+    """Cuts edge lines into reached spans, all pieces at once."""
 
     graph: WalkGraph
 
-    @cached_property
-    def straight(self) -> np.ndarray:
-        return shapely.get_num_coordinates(self.graph.lines) == 2
-
     def lines(self, pieces: Pieces) -> np.ndarray:
-        graph = self.graph
-        length = graph.length_m[pieces.edge]
+        """Each piece's part of its edge's line (metric CRS); whole edges are the lines themselves."""
+        length = self.graph.length_m[pieces.edge]
         safe = np.where(length > 0, length, 1.0)
         f0, f1 = pieces.start_m / safe, pieces.end_m / safe
-        out = graph.lines[pieces.edge].copy()
+        out = self.graph.lines[pieces.edge].copy()
         partial = (f0 > 0) | (f1 < 1)
-        straight = partial & self.straight[pieces.edge]
-        if straight.any():
-            lines = graph.lines[pieces.edge[straight]]
-            a = shapely.line_interpolate_point(lines, f0[straight], normalized=True)
-            b = shapely.line_interpolate_point(lines, f1[straight], normalized=True)
-            out[straight] = shapely.linestrings(
-                np.stack([shapely.get_coordinates(a), shapely.get_coordinates(b)], axis=1))
-        for i in np.flatnonzero(partial & ~self.straight[pieces.edge]):
-            out[i] = ops.substring(out[i], f0[i], f1[i], normalized=True)
+        if partial.any():
+            out[partial] = substrings(out[partial], f0[partial], f1[partial])
         return out
+
+
+def substrings(lines: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The part of each line between the fractions `start` < `end` of its length, as
+    shapely.ops.substring(normalized=True) cuts it: the two cut points and the vertices
+    between them."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    first = np.searchsorted(owner, np.arange(len(lines)))
+    step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
+    step[first] = 0.0
+    along = np.cumsum(step)
+    along -= along[first][owner]
+    total = shapely.length(lines)
+    d0, d1 = start * total, end * total
+    inner = (along > d0[owner]) & (along < d1[owner])
+    ends = np.arange(len(lines))
+    points = np.concatenate([shapely.get_coordinates(shapely.line_interpolate_point(lines, d0)), xy[inner],
+                             shapely.get_coordinates(shapely.line_interpolate_point(lines, d1))])
+    which = np.concatenate([ends, owner[inner], ends])
+    order = np.lexsort((np.concatenate([np.full(len(lines), -np.inf), along[inner], np.full(len(lines), np.inf)]),
+                        which))
+    return shapely.linestrings(points[order], indices=which[order])
 
 
 def polygon(lines: np.ndarray, buffer_m: float) -> shapely.MultiPolygon:

@@ -7,11 +7,12 @@ import datetime as dt
 import numpy as np
 import pytest
 import shapely
+from shapely import ops
 
 from geo import reach, snap
 from geo.circles import WalkParams, circles, sources_blocks
 from geo.stations import is_open
-from geo.street_pieces import LineCutter, polygon, reached
+from geo.street_pieces import LineCutter, polygon, reached, substrings
 from tests.geo import networks
 
 PARAMS_1KM = WalkParams(minutes=(15,), speed_kmh=4.0, buffer_m=25.0)
@@ -157,3 +158,16 @@ def test_blocks_give_the_plain_buffer_union_where_blocks_are_partly_reached(seed
             assert fast.is_valid and plain.is_valid
             assert networks.same_shape(fast, geos) and networks.same_shape(plain, geos)
             assert networks.holes(fast) == networks.holes(plain) == networks.holes(geos)
+
+
+def test_pieces_are_cut_as_shapely_cuts_them() -> None:
+    rng = np.random.default_rng(5)
+    xy = np.cumsum(rng.uniform(-40, 60, (200, 5, 2)), axis=1)  # 200 lines of 4 bends each
+    lines = shapely.linestrings(xy)
+    start = rng.uniform(0, 0.6, 200)
+    end = np.minimum(start + rng.uniform(0.001, 0.6, 200), 1.0)
+    start[:20], end[20:40] = 0.0, 1.0  # cut at one end only
+    cut = substrings(lines, start, end)
+    for line, a, b, got in zip(lines, start, end, cut, strict=True):
+        expected = ops.substring(line, a, b, normalized=True)
+        assert got.hausdorff_distance(expected) < 1e-9 and abs(got.length - expected.length) < 1e-9
