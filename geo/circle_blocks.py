@@ -26,8 +26,12 @@ SURE_REACH = float(np.cos(np.pi / 4 / BUFFER_QUAD_SEGS))
 GEOS_SIMPLIFY = 0.01
 # Blocks with more sides get their hole from the buffers even when convex (keeps `_insets` small).
 MAX_INSET_SIDES = 32
-# Precision of the largest inscribed circle that proves a block too narrow for a hole (× buffer).
-MIC_TOLERANCE = 0.01
+# A hole lies farther than SURE_REACH from its block's sides, so it lies in the block shrunk
+# by this much (× buffer): GEOS's shrinking removes polygons inscribed in the true disks and
+# may first simplify the ring by GEOS_SIMPLIFY, which leaves more, never less. And if the
+# shrunk block is empty, every point of the block lies within SURE_REACH of a side (with
+# GEOS_SIMPLIFY to spare for the sides' own buffers): the block is too narrow for a hole.
+SHRINK = SURE_REACH - 4 * GEOS_SIMPLIFY
 
 
 @dataclass(eq=False)
@@ -133,12 +137,10 @@ class Blocks:
         In a convex block a point nearer the boundary than the buffer lies in the
         rectangle of its nearest side, so the hole is the block shrunk by the buffer
         (`_insets`), unless a line other than its sides comes within the buffer of it.
-        Another block is too narrow for a hole when its largest inscribed circle is
-        smaller than the buffer's polygon reaches for sure (`SURE_REACH`): its sides'
-        buffers cover it. Either way its sides alone decide the hole. Any other hole lies
-        farther from the block's boundary than that, so it is cut from the block shrunk by
-        a bit less (GEOS may simplify its input by 1 % of the distance), by the buffers
-        that reach this shrunk block only: far less work than from the whole block.
+        Any other block is shrunk by SHRINK: if nothing is left it is too narrow for a
+        hole, which its sides decide too; else the hole is cut from what is left by the
+        buffers that reach it (each edge buffered once): far less work than from the
+        whole block.
         """
         holes = np.full(len(faces), None, dtype=object)
         convex, insets = self._convex_insets(faces)
@@ -148,18 +150,15 @@ class Blocks:
         clear = np.bincount(owner[cut], minlength=len(convex)) == 0
         holes[convex[clear]] = insets[clear]
         other = np.flatnonzero(holes == None)  # noqa: E711 (elementwise)
-        tolerance = MIC_TOLERANCE * self.buffer_m
-        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons[faces[other]], tolerance))
-        narrow = radius + 2 * tolerance < self.buffer_m * SURE_REACH
+        start = shapely.buffer(self.polygons[faces[other]], -self.buffer_m * SHRINK, quad_segs=BUFFER_QUAD_SEGS)
+        narrow = shapely.is_empty(start)
         holes[other[narrow]] = shapely.Polygon()
         by_sides = holes != None  # noqa: E711
-        wide = other[~narrow]
-        start = shapely.buffer(self.polygons[faces[wide]], -self.buffer_m * (SURE_REACH - 2 * GEOS_SIMPLIFY),
-                               quad_segs=BUFFER_QUAD_SEGS)
-        start = np.where(shapely.is_empty(start), self.polygons[faces[wide]], start)
+        wide, start = other[~narrow], start[~narrow]
         near = self.near[faces[wide]]
         owner = np.repeat(np.arange(len(wide)), np.diff(near.indptr))
-        cutters = shapely.buffer(self.lines[near.indices], self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)
+        edges, which = np.unique(near.indices, return_inverse=True)
+        cutters = shapely.buffer(self.lines[edges], self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)[which]
         hit = shapely.intersects(cutters, start[owner])
         owner, cutters = owner[hit], cutters[hit]
         rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
