@@ -28,10 +28,10 @@ GEOS_SIMPLIFY = 0.01
 MAX_INSET_SIDES = 32
 # A hole lies farther than SURE_REACH from its block's sides, so it lies in the block shrunk
 # by this much (× buffer): GEOS's shrinking removes polygons inscribed in the true disks and
-# may first simplify the ring by GEOS_SIMPLIFY, which leaves more, never less. And if the
-# shrunk block is empty, every point of the block lies within SURE_REACH of a side (with
-# GEOS_SIMPLIFY to spare for the sides' own buffers): the block is too narrow for a hole.
+# may first simplify the ring by GEOS_SIMPLIFY, which leaves more, never less.
 SHRINK = SURE_REACH - 4 * GEOS_SIMPLIFY
+# Precision of the largest inscribed circle that proves a block too narrow for a hole (× buffer).
+MIC_TOLERANCE = 0.01
 
 
 @dataclass(eq=False)
@@ -137,10 +137,12 @@ class Blocks:
         In a convex block a point nearer the boundary than the buffer lies in the
         rectangle of its nearest side, so the hole is the block shrunk by the buffer
         (`_insets`), unless a line other than its sides comes within the buffer of it.
-        Any other block is shrunk by SHRINK: if nothing is left it is too narrow for a
-        hole, which its sides decide too; else the hole is cut from what is left by the
+        Any other block is shrunk by SHRINK and the hole cut from what is left by the
         buffers that reach it (each edge buffered once): far less work than from the
-        whole block.
+        whole block. If nothing is left, the block is most likely too narrow for a hole,
+        which its sides then decide too: its largest inscribed circle is smaller than the
+        buffer's polygon reaches for sure (`SURE_REACH`). But GEOS may drop the small
+        offset of a short ring, so a block that fails that test is cut whole.
         """
         holes = np.full(len(faces), None, dtype=object)
         convex, insets = self._convex_insets(faces)
@@ -151,7 +153,12 @@ class Blocks:
         holes[convex[clear]] = insets[clear]
         other = np.flatnonzero(holes == None)  # noqa: E711 (elementwise)
         start = shapely.buffer(self.polygons[faces[other]], -self.buffer_m * SHRINK, quad_segs=BUFFER_QUAD_SEGS)
-        narrow = shapely.is_empty(start)
+        empty = np.flatnonzero(shapely.is_empty(start))
+        tolerance = MIC_TOLERANCE * self.buffer_m
+        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons[faces[other[empty]]], tolerance))
+        narrow = np.zeros(len(other), dtype=bool)
+        narrow[empty] = radius + 2 * tolerance < self.buffer_m * SURE_REACH
+        start[empty] = self.polygons[faces[other[empty]]]
         holes[other[narrow]] = shapely.Polygon()
         by_sides = holes != None  # noqa: E711
         wide, start = other[~narrow], start[~narrow]
