@@ -68,6 +68,8 @@ class Blocks:
     sides: csr_matrix | None = None
     by_sides: np.ndarray | None = None
     relevant: csr_matrix | None = None
+    hole_rings: np.ndarray | None = None
+    hole_ring_block: np.ndarray | None = None
 
     @classmethod
     def build(cls, graph: WalkGraph, buffer_m: float, window: tuple[float, float, float, float] | None = None
@@ -124,6 +126,9 @@ class Blocks:
             self.by_sides[faces] = by_sides
             pieces = shapely.get_parts(holes, return_index=True)
             self.usable[faces[np.unique(pieces[1][shapely.get_num_interior_rings(pieces[0]) > 0])]] = False
+        parts, block = shapely.get_parts(self.hole, return_index=True)
+        solid = ~shapely.is_empty(parts)
+        self.hole_rings, self.hole_ring_block = shapely.get_exterior_ring(parts[solid]), block[solid]
         if self.sides is None:
             self.relevant = self.near
             return
@@ -198,8 +203,10 @@ class Blocks:
         whole = (pieces.start_m <= 0) & (pieces.end_m >= length[pieces.edge])
         not_whole = np.ones(len(length), dtype=np.int32)
         not_whole[pieces.edge[whole]] = 0
-        candidates = np.unique(self.near_edges[pieces.edge[whole]].indices)
-        full = candidates[self.usable[candidates] & (self.relevant[candidates] @ not_whole == 0)]
+        candidate = np.zeros(len(self.polygons), dtype=bool)
+        candidate[self.near_edges[pieces.edge[whole]].indices] = True
+        candidates = np.flatnonzero(candidate & self.usable)
+        full = candidates[self.relevant[candidates] @ not_whole == 0]
         not_full = np.ones(len(self.polygons), dtype=np.int32)
         not_full[full] = 0
         inside = whole & self.inside[pieces.edge] & (self.near_edges[pieces.edge] @ not_full == 0)
@@ -208,8 +215,7 @@ class Blocks:
         if len(full):
             parts = np.append(parts, shapely.coverage_union_all(self.polygons[full]))
         filled = union(parts)
-        holes = shapely.get_parts(self.hole[full])
-        holes = shapely.get_exterior_ring(holes[~shapely.is_empty(holes)])
+        holes = self.hole_rings[not_full[self.hole_ring_block] == 0]
         if len(holes) == 0:
             return shapely.multipolygons(filled)
         owner = np.zeros(len(holes), dtype=np.int64)

@@ -48,7 +48,9 @@ def union(polygons: np.ndarray) -> np.ndarray:
                                     (bounds[:, 0] + bounds[:, 2]) // (2 * CELL_M)))]
     xy, ring = shapely.get_coordinates(shapely.get_rings(polygons), return_index=True)
     origin = np.floor(xy.min(axis=0))
-    paths = np.split(xy - origin, np.flatnonzero(np.diff(ring)) + 1)
+    xy -= origin
+    cuts = np.concatenate([[0], np.flatnonzero(np.diff(ring)) + 1, [len(ring)]])
+    paths = [xy[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     first = np.concatenate([[0], np.cumsum(shapely.get_num_interior_rings(polygons) + 1)])
     groups = [paths[first[i]:first[min(i + GROUP, len(polygons))]] for i in range(0, len(polygons), GROUP)]
     if len(groups) > 1:
