@@ -58,9 +58,15 @@ def union(polygons: np.ndarray) -> np.ndarray:
         while len(groups) > FAN:
             groups = [_sweep(list(chain.from_iterable(groups[i:i + FAN]))) for i in range(0, len(groups), FAN)]
     tree = _clipper(list(chain.from_iterable(groups))).execute2(pyclipr.Union, pyclipr.FillRule.NonZero)
+    return _valid_polygons(tree, origin)
+
+
+def _valid_polygons(tree: pyclipr.PolyTree, origin: np.ndarray) -> np.ndarray:
+    """Clipper2's result as Polygons in metres (each shell with its holes; islands inside a
+    hole are shells again), a ring touching itself split by make_valid."""
     out = []
     shells = list(tree.children)
-    while shells:  # each shell with its holes; islands inside a hole are shells again
+    while shells:
         shell = shells.pop()
         out.append(shapely.Polygon(shell.polygon + origin, [hole.polygon + origin for hole in shell.children]))
         for hole in shell.children:
