@@ -39,7 +39,10 @@ def union(polygons: np.ndarray) -> np.ndarray:
     Rings are oriented first (shells counter-clockwise, holes clockwise), so that under
     the non-zero fill rule a point is inside when any polygon holds it.
     """
-    polygons = shapely.get_parts(np.asarray(polygons, dtype=object))
+    polygons = np.asarray(polygons, dtype=object)
+    multi = shapely.get_type_id(polygons) != shapely.GeometryType.POLYGON
+    if multi.any():  # only these: get_parts copies every part it returns
+        polygons = np.concatenate([polygons[~multi], shapely.get_parts(polygons[multi])])
     polygons = shapely.orient_polygons(polygons[~shapely.is_empty(polygons)])
     if len(polygons) == 0:
         return np.empty(0, dtype=object)
