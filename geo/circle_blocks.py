@@ -1,8 +1,13 @@
 """City blocks (faces of the street network) and their holes, to build walking circles fast.
 
-`Blocks.polygon` gives `geo.street_pieces.polygon` of the reached pieces (up to the 1 mm
-grid of the union): the full blocks are merged by a cheap coverage union, only the fringe's
-buffers go through the union (`geo.polygon_union`).
+A walking circle is the reached street pieces buffered and unioned
+(`geo.street_pieces.polygon`). Most of it is made of blocks whose every side is reached
+whole: such a block, grown by the buffer, lies in the circle except for its *hole* (the
+part of it farther than the buffer from its sides and from every other reached line),
+which is the same in every circle and computed once. So `Blocks.polygon` grows the union
+of the full blocks by the buffer and buffers only the reached pieces outside them (the
+circle's fringe), all in one Clipper2 offset, then puts the full blocks' holes back as
+interior rings.
 """
 
 from __future__ import annotations
@@ -16,57 +21,39 @@ import shapely
 from scipy.sparse import csr_matrix
 
 from geo.graph import WalkGraph
-from geo.polygon_union import union
-from geo.street_pieces import BUFFER_QUAD_SEGS, LineCutter, Pieces
+from geo.polygon_union import GRID_M, buffer_union, cut, shrink
+from geo.street_pieces import LineCutter, Pieces
 
-# A buffer's polygon covers every point this close to its line (× buffer): its round caps are
-# polygons with their vertices on the circle, BUFFER_QUAD_SEGS per quadrant.
-SURE_REACH = float(np.cos(np.pi / 4 / BUFFER_QUAD_SEGS))
-# GEOS simplifies a buffer's input line by this much (× buffer) before offsetting it.
-GEOS_SIMPLIFY = 0.01
-# Blocks with more sides get their hole from the buffers even when convex (keeps `_insets` small).
-MAX_INSET_SIDES = 32
-# A hole lies farther than SURE_REACH from its block's sides, so it lies in the block shrunk
-# by this much (× buffer): GEOS's shrinking removes polygons inscribed in the true disks and
-# may first simplify the ring by GEOS_SIMPLIFY, which leaves more, never less.
-SHRINK = SURE_REACH - 4 * GEOS_SIMPLIFY
-# Precision of the largest inscribed circle that proves a block too narrow for a hole (× buffer).
-MIC_TOLERANCE = 0.01
+# Some blocks' holes: rings, the block of each (-1 − block: an island in the hole), and the
+# (block, edge) pairs of the edges other than sides whose buffers reach into them.
+Holes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @dataclass(eq=False)
 class Blocks:
-    """The blocks of the network (faces of its street lines) and their holes, to fill circles fast.
+    """The blocks of the network (faces of its street lines) and their holes.
 
-    A block whose every nearby edge (within the buffer: `near`) is reached whole lies
-    inside the circle except for its hole, the part of it that no buffer covers, which
-    depends on those edges only and is computed once. So the circle is the union of its
-    full blocks (edge-matched: a cheap coverage union), the buffers of the reached pieces
-    not inside full blocks, and, as interior rings, the full blocks' holes: the union
-    handles the circle's fringe only.
-
-    A block is full when its `relevant` edges are whole: all its near ones, or only its
-    sides when the sides alone decide its hole (the buffers of the other near edges add
-    nothing to it). An edge is inside full blocks when its buffer lies in the blocks
-    (`inside`) and every block near it is full.
-
-    `build` finds the blocks, `complete` their holes and `relevant`, which `polygon`
-    needs. `hole` holds each block's hole once known (None until then); a block whose
-    hole has an island in it is not `usable` (never full). `by_sides` marks the blocks
-    whose sides alone decide their hole, `sides` (blocks × edges) their sides (None if
-    the lines had to be noded). Lengths in metres, metric CRS.
+    `polygons` are the blocks; `sides` (blocks × edges) the edges lying along each
+    block's outline (an edge noded apart lies along it in pieces: `borders` then holds
+    it); `within[e]` the block an edge lies in without being a side of it (a dead end;
+    -1 for none). `usable` marks the blocks that can be full: no island in the block
+    nor in its hole. `complete` finds the holes (`hole_rings`, each with its block in
+    `hole_ring_block`) and `relevant` (blocks × edges): the edges that must be reached
+    whole for a block to be full: its sides and borders, and every other edge whose
+    buffer reaches into its hole. Lengths in metres, metric CRS; `paths` holds every
+    edge's line as coordinates from `origin`.
     """
 
-    lines: np.ndarray
     buffer_m: float
+    origin: np.ndarray
+    paths: list[np.ndarray]
+    tree: shapely.STRtree
     polygons: np.ndarray
-    near: csr_matrix
-    near_edges: csr_matrix
-    inside: np.ndarray
+    sides: csr_matrix
+    sides_t: csr_matrix
+    borders: csr_matrix
+    within: np.ndarray
     usable: np.ndarray
-    hole: np.ndarray
-    sides: csr_matrix | None = None
-    by_sides: np.ndarray | None = None
     relevant: csr_matrix | None = None
     hole_rings: np.ndarray | None = None
     hole_ring_block: np.ndarray | None = None
@@ -94,108 +81,88 @@ class Blocks:
             faces = faces[np.all((bounds[:, :2] >= window[:2]) & (bounds[:, 2:] <= window[2:]), axis=1)]
         if len(faces) == 0:
             return None
-        face, edge = graph.tree.query(faces, predicate="dwithin", distance=buffer_m)
-        near = csr_matrix((np.ones(len(face), dtype=np.int32), (face, edge)), shape=(len(faces), len(graph.lines)))
-        area = shapely.coverage_union_all(faces)
-        rims = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(area)), return_index=True)
-        segments = shapely.linestrings(np.stack([rims[0][:-1], rims[0][1:]], axis=1)[rims[1][:-1] == rims[1][1:]])
-        inside = np.zeros(len(graph.lines), dtype=bool)
-        start = shapely.get_coordinates(shapely.get_point(graph.lines[edges], 0))
-        inside[edges] = shapely.contains_xy(area, start[:, 0], start[:, 1])  # a line away from the rim is in or out
-        if len(segments):
-            by_rim = shapely.STRtree(segments).query(graph.lines[edges], predicate="dwithin", distance=buffer_m)[0]
-            inside[edges[by_rim]] = False
+        faces = shapely.orient_polygons(faces)
+        sides = _sides(faces, graph.lines, edges).tocoo()
+        if noded:  # an edge's first segment may lie along a block while the edge, noded apart, leaves it
+            along = shapely.relate_pattern(graph.lines[sides.col], faces[sides.row], "F1F******")
+            sides = csr_matrix((sides.data[along], (sides.row[along], sides.col[along])), shape=sides.shape)
+        sides = sides.tocsr()
+        alone = edges[np.diff(sides.tocsc().indptr)[edges] == 0]  # not along any block's outline
+        line, face = shapely.STRtree(faces).query(graph.lines[alone], predicate="within")
+        within = np.full(len(graph.lines), -1, dtype=np.int64)
+        within[alone[line]] = face
+        borders = csr_matrix(sides.shape, dtype=np.int32)
+        if noded:  # noding moved the outlines off the lines by rounding: any line touching a block may bound it
+            face, line = graph.tree.query(faces, predicate="dwithin", distance=GRID_M)
+            touching = csr_matrix((np.ones(len(face), dtype=np.int32), (face, line)), shape=sides.shape)
+            borders = (touching - touching.multiply(sides)).tocsr()
+            borders.eliminate_zeros()
         usable = shapely.get_num_interior_rings(faces) == 0
-        blocks = cls(graph.lines, buffer_m, faces, near, near.T.tocsr(), inside, usable,
-                     np.full(len(faces), None, dtype=object), by_sides=np.zeros(len(faces), dtype=bool))
-        if not noded:  # else the faces' sides are pieces of edges: every near edge stays relevant
-            blocks.sides = _sides(faces, graph.lines, edges).multiply(near).tocsr()
-        return blocks
+        xy, owner = shapely.get_coordinates(graph.lines, return_index=True)
+        origin = np.floor(xy.min(axis=0))
+        return cls(buffer_m, origin, split(xy - origin, owner), graph.tree, faces, sides, sides.T.tocsr(), borders,
+                   within, usable)
 
     def complete(self, parts: int = 1,
-                 cut: Callable[[list[np.ndarray]], Iterable[tuple[np.ndarray, np.ndarray]]] | None = None) -> None:
-        """Find the usable blocks' holes, in `parts` lists of blocks, then which edges each block needs whole.
+                 cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
+        """Find the usable blocks' holes, in `parts` lists of blocks, and each block's `relevant` edges.
 
         `cut` maps `cut_holes` over the lists (e.g. in a process pool; by default here).
-        A block's `relevant` edges are its sides when they alone decide its hole, else all
-        its near edges.
         """
         lists = np.array_split(np.flatnonzero(self.usable), parts)
-        for faces, (holes, by_sides) in zip(lists, (cut or partial(map, self.cut_holes))(lists), strict=True):
-            self.hole[faces] = holes
-            self.by_sides[faces] = by_sides
-            pieces = shapely.get_parts(holes, return_index=True)
-            self.usable[faces[np.unique(pieces[1][shapely.get_num_interior_rings(pieces[0]) > 0])]] = False
-        parts, block = shapely.get_parts(self.hole, return_index=True)
-        solid = ~shapely.is_empty(parts)
-        self.hole_rings, self.hole_ring_block = shapely.get_exterior_ring(parts[solid]), block[solid]
-        if self.sides is None:
-            self.relevant = self.near
-            return
-        keep = self.by_sides.astype(np.int32)[:, None]
-        self.relevant = (self.sides.multiply(keep) + self.near.multiply(1 - keep)).tocsr()
+        rings, ring_block, rows, cols = [], [], [], []
+        for (hole_rings, hole_block, cutter_block, cutter_edge) in (cut or partial(map, self.cut_holes))(lists):
+            rings.append(hole_rings)
+            ring_block.append(hole_block)
+            rows.append(cutter_block)
+            cols.append(cutter_edge)
+        block = np.concatenate(ring_block)
+        island = np.bincount(block[block < 0] * -1 - 1, minlength=len(self.polygons)) > 0
+        self.usable &= ~island
+        rings = np.concatenate(rings)
+        keep = (block >= 0) & self.usable[np.maximum(block, 0)]
+        self.hole_rings, self.hole_ring_block = rings[keep], block[keep]
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        cutters = csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=self.sides.shape)
+        self.relevant = (self.sides + self.borders + cutters).tocsr()
         self.relevant.data[:] = 1
 
-    def cut_holes(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The holes of these blocks, and which of them their sides alone decide.
+    def cut_holes(self, faces: np.ndarray) -> Holes:
+        """The holes of these blocks, as rings with their block, and the edges (not sides)
+        whose buffers reach into them, as (block, edge) pairs.
 
-        In a convex block a point nearer the boundary than the buffer lies in the
-        rectangle of its nearest side, so the hole is the block shrunk by the buffer
-        (`_insets`), unless a line other than its sides comes within the buffer of it.
-        Any other block is shrunk by SHRINK and the hole cut from what is left by the
-        buffers that reach it (each edge buffered once): far less work than from the
-        whole block. If nothing is left, the block is most likely too narrow for a hole,
-        which its sides then decide too: its largest inscribed circle is smaller than the
-        buffer's polygon reaches for sure (`SURE_REACH`). But GEOS may drop the small
-        offset of a short ring, so a block that fails that test is cut whole.
+        A block shrunk by the buffer is what its sides' buffers leave of it; the
+        buffers of the other edges within reach are taken from that. A block whose hole
+        came out with an island in it is returned as -1 − block with no ring.
         """
-        holes = np.full(len(faces), None, dtype=object)
-        convex, insets = self._convex_insets(faces)
-        near = self.near[faces[convex]]
-        owner = np.repeat(np.arange(len(convex)), np.diff(near.indptr))
-        cut = shapely.distance(self.lines[near.indices], insets[owner]) < self.buffer_m * (1 - 1e-9)
-        clear = np.bincount(owner[cut], minlength=len(convex)) == 0
-        holes[convex[clear]] = insets[clear]
-        other = np.flatnonzero(holes == None)  # noqa: E711 (elementwise)
-        start = shapely.buffer(self.polygons[faces[other]], -self.buffer_m * SHRINK, quad_segs=BUFFER_QUAD_SEGS)
-        empty = np.flatnonzero(shapely.is_empty(start))
-        tolerance = MIC_TOLERANCE * self.buffer_m
-        radius = shapely.length(shapely.maximum_inscribed_circle(self.polygons[faces[other[empty]]], tolerance))
-        narrow = np.zeros(len(other), dtype=bool)
-        narrow[empty] = radius + 2 * tolerance < self.buffer_m * SURE_REACH
-        start[empty] = self.polygons[faces[other[empty]]]
-        holes[other[narrow]] = shapely.Polygon()
-        by_sides = holes != None  # noqa: E711
-        wide, start = other[~narrow], start[~narrow]
-        near = self.near[faces[wide]]
-        owner = np.repeat(np.arange(len(wide)), np.diff(near.indptr))
-        edges, which = np.unique(near.indices, return_inverse=True)
-        cutters = shapely.buffer(self.lines[edges], self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)[which]
-        hit = shapely.intersects(cutters, start[owner])
-        owner, cutters = owner[hit], cutters[hit]
-        rank = np.arange(len(owner)) - np.searchsorted(owner, owner)
-        for r in range(rank.max(initial=-1) + 1):
-            now = rank == r
-            start[owner[now]] = shapely.difference(start[owner[now]], cutters[now])
-        holes[wide] = start
-        return holes, by_sides
-
-    def _convex_insets(self, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which of these blocks are convex with at most MAX_INSET_SIDES sides (positions), and their insets."""
-        rings = shapely.get_exterior_ring(shapely.orient_polygons(self.polygons[faces]))
-        xy, ring = shapely.get_coordinates(rings, return_index=True)
-        last = np.r_[ring[1:] != ring[:-1], True]  # each ring's closing vertex
-        xy, ring = xy[~last], ring[~last]
-        first = np.searchsorted(ring, ring)
-        count = np.bincount(ring, minlength=len(rings))[ring]
-        at = np.arange(len(ring)) - first
-        (ax, ay), (bx, by) = (xy - xy[first + (at - 1) % count]).T, (xy[first + (at + 1) % count] - xy).T
-        concave = np.bincount(ring[ax * by - ay * bx < 0], minlength=len(rings)) > 0
-        convex = np.flatnonzero(~concave & (np.bincount(ring, minlength=len(rings)) <= MAX_INSET_SIDES))
-        if len(convex) == 0:
-            return convex, np.empty(0, dtype=object)
-        each = np.split(xy, np.searchsorted(ring, np.arange(1, len(rings))))
-        return convex, _insets([each[f] for f in convex], self.buffer_m)
+        xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(self.polygons[faces]), return_index=True)
+        holes = [shrink(shell, self.buffer_m) for shell in split(xy - self.origin, ring, closed=True)]
+        count = np.array([len(h) for h in holes])
+        owner = np.repeat(np.arange(len(faces)), count)
+        flat = [r for h in holes for r in h]
+        if not flat:
+            nothing = np.empty(0, dtype=np.int64)
+            return np.empty(0, dtype=object), nothing, nothing, nothing
+        all_rings = _rings(flat, self.origin)
+        hole_at, edge = self.tree.query(shapely.polygons(all_rings), predicate="dwithin", distance=self.buffer_m)
+        block = faces[owner[hole_at]]
+        keep = np.asarray(self.sides[block, edge]).ravel() == 0
+        hole_at, edge, block = hole_at[keep], edge[keep], block[keep]
+        cut_owner = np.unique(owner[hole_at])
+        uncut = ~np.isin(owner, cut_owner)
+        out_rings, out_block = list(all_rings[uncut]), list(faces[owner[uncut]])
+        for k in cut_owner:
+            lines = [self.paths[e] for e in np.unique(edge[owner[hole_at] == k])]
+            left = cut(holes[k], lines, self.buffer_m, self.origin)
+            if np.any(shapely.get_num_interior_rings(left) > 0):
+                out_block.append(-1 - faces[k])
+                out_rings.append(shapely.LinearRing())
+                continue
+            out_rings += list(shapely.get_exterior_ring(left))
+            out_block += [faces[k]] * len(left)
+        rings = np.empty(len(out_rings), dtype=object)
+        rings[:] = out_rings
+        return rings, np.array(out_block, dtype=np.int64), block, edge
 
     def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
         """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
@@ -203,19 +170,23 @@ class Blocks:
         whole = (pieces.start_m <= 0) & (pieces.end_m >= length[pieces.edge])
         not_whole = np.ones(len(length), dtype=np.int32)
         not_whole[pieces.edge[whole]] = 0
-        candidate = np.zeros(len(self.polygons), dtype=bool)
-        candidate[self.near_edges[pieces.edge[whole]].indices] = True
-        candidates = np.flatnonzero(candidate & self.usable)
+        candidate = np.zeros(len(self.polygons) + 1, dtype=bool)
+        candidate[self.sides_t[pieces.edge[whole]].indices] = True
+        candidates = np.flatnonzero(candidate[:-1] & self.usable)
         full = candidates[self.relevant[candidates] @ not_whole == 0]
-        not_full = np.ones(len(self.polygons), dtype=np.int32)
-        not_full[full] = 0
-        inside = whole & self.inside[pieces.edge] & (self.near_edges[pieces.edge] @ not_full == 0)
-        fringe = Pieces(pieces.edge[~inside], pieces.start_m[~inside], pieces.end_m[~inside])
-        parts = shapely.buffer(cutter.lines(fringe), self.buffer_m, quad_segs=BUFFER_QUAD_SEGS)
+        is_full = np.zeros(len(self.polygons) + 1, dtype=np.int32)  # the last: no block
+        is_full[full] = 1
+        covered = (whole & (self.sides_t[pieces.edge] @ is_full[:-1] > 0)) | (is_full[self.within[pieces.edge]] > 0)
+        fringe = Pieces(pieces.edge[~covered], pieces.start_m[~covered], pieces.end_m[~covered])
+        lines = self._paths(fringe, cutter)
+        shells: list[np.ndarray] = []
         if len(full):
-            parts = np.append(parts, shapely.coverage_union_all(self.polygons[full]))
-        filled = union(parts)
-        holes = self.hole_rings[not_full[self.hole_ring_block] == 0]
+            region = shapely.coverage_union_all(self.polygons[full])
+            xy, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(shapely.orient_polygons(region))),
+                                               return_index=True)
+            shells = split(xy - self.origin, ring, closed=True)
+        filled = buffer_union(shells, lines, self.buffer_m, self.origin)
+        holes = self.hole_rings[is_full[self.hole_ring_block] > 0]
         if len(holes) == 0:
             return shapely.multipolygons(filled)
         owner = np.zeros(len(holes), dtype=np.int64)
@@ -227,6 +198,28 @@ class Blocks:
                for k, part in enumerate(filled)]
         return shapely.multipolygons(out)
 
+    def _paths(self, pieces: Pieces, cutter: LineCutter) -> list[np.ndarray]:
+        """The pieces' lines as coordinates from `origin`: whole edges' as kept, the others cut."""
+        partial = (pieces.start_m > 0) | (pieces.end_m < cutter.graph.length_m[pieces.edge])
+        out = [self.paths[e] for e in pieces.edge[~partial]]
+        if partial.any():
+            part = Pieces(pieces.edge[partial], pieces.start_m[partial], pieces.end_m[partial])
+            xy, owner = shapely.get_coordinates(cutter.lines(part), return_index=True)
+            out += split(xy - self.origin, owner)
+        return out
+
+
+def _rings(paths: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
+    """LinearRings of closed paths given from `origin`."""
+    return shapely.linearrings(np.concatenate(paths) + origin,
+                               indices=np.repeat(np.arange(len(paths)), [len(p) for p in paths]))
+
+
+def split(xy: np.ndarray, owner: np.ndarray, closed: bool = False) -> list[np.ndarray]:
+    """Coordinates grouped by their (sorted) owner, one array each; `closed` rings lose their closing vertex."""
+    cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
+    parts = np.split(xy, cuts)
+    return [p[:-1] for p in parts] if closed else parts
 
 def _sides(faces: np.ndarray, lines: np.ndarray, edges: np.ndarray) -> csr_matrix:
     """Blocks × edges: which of `edges` (indices into `lines`) lie on each block's boundary.
@@ -266,41 +259,3 @@ def _hash(ends: np.ndarray) -> np.ndarray:
     for k in range(bits.shape[1]):
         key = (key ^ bits[:, k]) * np.uint64(1099511628211)
     return key
-
-
-def _insets(rings: list[np.ndarray], distance_m: float) -> np.ndarray:
-    """Convex polygons (open counter-clockwise rings, metres) where every side's line is `distance_m` away.
-
-    Clips each ring by each of its sides' half-planes moved inwards (Sutherland–Hodgman,
-    all rings at once); an empty polygon where nothing is left.
-    """
-    sides = np.array([len(r) for r in rings])
-    width = int(sides.max())
-    corner = np.array([np.concatenate([r, np.repeat(r[-1:], width - len(r), axis=0)]) for r in rings])
-    out, count = corner.copy(), sides.copy()
-    rows = np.arange(len(rings))[:, None]
-    for j in range(width):
-        a, b = corner[:, j], corner[rows[:, 0], (j + 1) % sides]
-        length = np.hypot(*(b - a).T)
-        live = (j < sides) & (length > 0)
-        normal = np.column_stack([a[:, 1] - b[:, 1], b[:, 0] - a[:, 0]]) / np.where(live, length, 1)[:, None]
-        valid = np.arange(out.shape[1]) < count[:, None]
-        depth = np.einsum("fmk,fk->fm", out - a[:, None], normal) - distance_m
-        depth[~live] = 1.0  # rings without a j-th side are left as they are
-        following = (np.arange(out.shape[1]) + 1) % np.maximum(count, 1)[:, None]
-        depth_after, after = depth[rows, following], out[rows, following]
-        keep = valid & (depth >= 0)
-        cross = valid & (keep != (depth_after >= 0))
-        t = np.where(cross, depth / np.where(cross, depth - depth_after, 1), 0)
-        points = np.concatenate([out, out + t[..., None] * (after - out)], axis=1)
-        key = np.concatenate([np.where(keep, 2 * np.arange(out.shape[1]), np.iinfo(np.int64).max),
-                              np.where(cross, 2 * np.arange(out.shape[1]) + 1, np.iinfo(np.int64).max)], axis=1)
-        count = keep.sum(axis=1) + cross.sum(axis=1)
-        out = points[rows, np.argsort(key, axis=1)][:, :max(int(count.max()), 1)]
-    polygons = np.full(len(rings), shapely.Polygon(), dtype=object)
-    ok = count >= 3
-    if ok.any():
-        flat = np.concatenate([out[i, :count[i]] for i in np.flatnonzero(ok)])
-        made = shapely.polygons(shapely.linearrings(flat, indices=np.repeat(np.arange(ok.sum()), count[ok])))
-        polygons[np.flatnonzero(ok)] = np.where(shapely.area(made) > 0, made, shapely.Polygon())
-    return polygons

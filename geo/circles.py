@@ -12,7 +12,7 @@ from functools import partial
 import numpy as np
 import shapely
 
-from geo.circle_blocks import Blocks
+from geo.circle_blocks import Blocks, Holes
 from geo.graph import MIN_EDGE_M, WalkGraph
 from geo.reach import CHUNK, distances_from
 from geo.snap import Snapped
@@ -133,7 +133,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 _SHARED: tuple[WalkGraph, Snapped, WalkParams, Blocks | None, bool] | None = None
 
 
-def _holes_in_worker(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _holes_in_worker(faces: np.ndarray) -> Holes:
     return _SHARED[3].cut_holes(faces)
 
 

@@ -30,36 +30,33 @@ GROUP = 64
 CELL_M = 200.0
 # Partial unions merged by each later sweep.
 FAN = 8
+# Buffers: round caps and joins with this many segments per quarter circle (GEOS's quad_segs).
+QUAD_SEGS = 4
 
 
-def union(polygons: np.ndarray) -> np.ndarray:
-    """The union of `polygons` (Polygons or MultiPolygons, metric CRS, metres; holes allowed)
-    as an array of Polygons.
+def buffered(lines: np.ndarray, distance_m: float) -> np.ndarray:
+    """The union of `lines` (LineStrings, metric CRS, metres) buffered by `distance_m`, as Polygons.
 
-    Rings are oriented first (shells counter-clockwise, holes clockwise), so that under
-    the non-zero fill rule a point is inside when any polygon holds it.
+    Round caps and joins with their vertices on the true circle, QUAD_SEGS per quarter
+    (GEOS's `quad_segs`; where GEOS cuts a bend's join with a single chord, Clipper2 keeps
+    a vertex on the arc). Neighbouring lines (ordered by the CELL_M cells they lie in)
+    are buffered and swept GROUP at a time, and the groups' outlines merged FAN at a time.
     """
-    polygons = np.asarray(polygons, dtype=object)
-    multi = shapely.get_type_id(polygons) != shapely.GeometryType.POLYGON
-    if multi.any():  # only these: get_parts copies every part it returns
-        polygons = np.concatenate([polygons[~multi], shapely.get_parts(polygons[multi])])
-    polygons = shapely.orient_polygons(polygons[~shapely.is_empty(polygons)])
-    if len(polygons) == 0:
+    lines = np.asarray(lines, dtype=object)
+    lines = lines[~shapely.is_empty(lines)]
+    if len(lines) == 0 or distance_m <= 0:
         return np.empty(0, dtype=object)
-    bounds = shapely.bounds(polygons)
-    polygons = polygons[np.lexsort(((bounds[:, 1] + bounds[:, 3]) // (2 * CELL_M),
-                                    (bounds[:, 0] + bounds[:, 2]) // (2 * CELL_M)))]
-    xy, ring = shapely.get_coordinates(shapely.get_rings(polygons), return_index=True)
+    bounds = shapely.bounds(lines)
+    lines = lines[np.lexsort(((bounds[:, 1] + bounds[:, 3]) // (2 * CELL_M),
+                              (bounds[:, 0] + bounds[:, 2]) // (2 * CELL_M)))]
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
     origin = np.floor(xy.min(axis=0))
-    xy -= origin
-    cuts = np.concatenate([[0], np.flatnonzero(np.diff(ring)) + 1, [len(ring)]])
-    paths = [xy[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-    first = np.concatenate([[0], np.cumsum(shapely.get_num_interior_rings(polygons) + 1)])
-    groups = [paths[first[i]:first[min(i + GROUP, len(polygons))]] for i in range(0, len(polygons), GROUP)]
-    if len(groups) > 1:
-        groups = [_sweep(group) for group in groups]
-        while len(groups) > FAN:
-            groups = [_sweep(list(chain.from_iterable(groups[i:i + FAN]))) for i in range(0, len(groups), FAN)]
+    paths = np.split(xy - origin, np.flatnonzero(owner[1:] != owner[:-1]) + 1)
+    if len(paths) <= GROUP:
+        return buffer_union([], paths, distance_m, origin)
+    groups = [_offset(paths[i:i + GROUP], distance_m) for i in range(0, len(paths), GROUP)]
+    while len(groups) > FAN:
+        groups = [_sweep(list(chain.from_iterable(groups[i:i + FAN]))) for i in range(0, len(groups), FAN)]
     tree = _clipper(list(chain.from_iterable(groups))).execute2(pyclipr.Union, pyclipr.FillRule.NonZero)
     return _valid_polygons(tree, origin)
 
@@ -93,3 +90,62 @@ def _clipper(paths: list[np.ndarray]) -> pyclipr.Clipper:
 def _sweep(paths: list[np.ndarray]) -> list[np.ndarray]:
     """The union of `paths` as rings: outlines counter-clockwise, holes clockwise, as they came in."""
     return _clipper(paths).execute(pyclipr.Union, pyclipr.FillRule.NonZero)
+
+
+def _offset(lines: list[np.ndarray], distance_m: float) -> list[np.ndarray]:
+    """`lines` (open paths, metres) buffered by `distance_m` and unioned, as rings."""
+    offset = _offsetter(distance_m)
+    offset.addPaths(lines, pyclipr.JoinType.Round, pyclipr.EndType.Round)
+    return offset.execute(distance_m)
+
+
+def _offsetter(distance_m: float) -> pyclipr.ClipperOffset:
+    """A Clipper2 offset engine on the grid, stepping arcs of radius `distance_m` as GEOS's `quad_segs` does."""
+    offset = pyclipr.ClipperOffset()
+    offset.scaleFactor = round(1 / GRID_M)
+    offset.arcTolerance = arc_tolerance(distance_m) / GRID_M
+    return offset
+
+
+def buffer_union(shells: list[np.ndarray], lines: list[np.ndarray], distance_m: float,
+                 origin: np.ndarray) -> np.ndarray:
+    """The union of `shells` grown by `distance_m` and of `lines` buffered by it, as Polygons.
+
+    `shells` are closed rings (polygons' outlines counter-clockwise, holes clockwise; the
+    closing vertex not repeated), `lines` open paths, all in metres from `origin`
+    (metric CRS). One Clipper2 offset does it all: round joins and caps whose vertices
+    lie on the true circle (QUAD_SEGS per quarter, as GEOS's `quad_segs`; a bend's join
+    never sags more than a cap, where GEOS may cut it with one chord), unioned on the grid.
+    """
+    offset = _offsetter(distance_m)
+    if shells:
+        offset.addPaths(shells, pyclipr.JoinType.Round, pyclipr.EndType.Polygon)
+    if lines:
+        offset.addPaths(lines, pyclipr.JoinType.Round, pyclipr.EndType.Round)
+    return _valid_polygons(offset.execute2(distance_m), origin)
+
+
+def shrink(shell: np.ndarray, distance_m: float) -> list[np.ndarray]:
+    """The points of a polygon (`shell`: its counter-clockwise outline, closing vertex not
+    repeated, metres from some origin) farther than `distance_m` from its outline, as
+    counter-clockwise rings (none, one or several), round about its inward corners."""
+    offset = _offsetter(distance_m)
+    offset.addPaths([shell], pyclipr.JoinType.Round, pyclipr.EndType.Polygon)
+    return offset.execute(-distance_m)
+
+
+def cut(rings: list[np.ndarray], lines: list[np.ndarray], distance_m: float, origin: np.ndarray) -> np.ndarray:
+    """The polygon of `rings` (as from `shrink`) less `lines` buffered by `distance_m`, as
+    Polygons (metres from `origin` in, metric CRS out)."""
+    offset = _offsetter(distance_m)
+    offset.addPaths(lines, pyclipr.JoinType.Round, pyclipr.EndType.Round)
+    clipper = _clipper(rings)
+    clipper.addPaths(offset.execute(distance_m), pyclipr.Clip)
+    return _valid_polygons(clipper.execute2(pyclipr.Difference, pyclipr.FillRule.NonZero), origin)
+
+
+def arc_tolerance(radius_m: float) -> float:
+    """The sag (m) of a chord of QUAD_SEGS per quarter circle of this radius: Clipper2 then
+    steps round arcs by exactly that angle, as GEOS does (a hair more, so that a half turn
+    is QUAD_SEGS × 2 steps, not one more)."""
+    return radius_m * (1 - np.cos(np.pi / 4 / QUAD_SEGS)) * (1 + 1e-6)

@@ -12,10 +12,7 @@ import numpy as np
 import shapely
 
 from geo.graph import WalkGraph
-from geo.polygon_union import union
-
-# Segments per quarter circle in buffers: 4 keeps round ends within 2 % of the radius.
-BUFFER_QUAD_SEGS = 4
+from geo.polygon_union import buffered
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,6 @@ def polygon(lines: np.ndarray, buffer_m: float) -> shapely.MultiPolygon:
     """The lines (metric CRS) buffered by `buffer_m` and unioned (on `GRID_M`); holes kept.
 
     This is the definition of a circle's polygon; `Blocks.polygon` builds the same
-    faster. Each line is buffered on its own (GEOS), then all are unioned by sweeps
-    (`geo.polygon_union`).
+    faster (`geo.polygon_union.buffered`: round caps and joins, QUAD_SEGS per quarter circle).
     """
-    return shapely.multipolygons(union(shapely.buffer(lines, buffer_m, quad_segs=BUFFER_QUAD_SEGS)))
+    return shapely.multipolygons(buffered(lines, buffer_m))

@@ -7,7 +7,7 @@ import shapely
 from pyproj import CRS
 
 from geo.graph import WalkGraph
-from geo.polygon_union import GRID_M
+from geo.polygon_union import GRID_M, QUAD_SEGS
 
 UTM = CRS.from_epsg(32649)
 ORIGIN = (688_000.0, 4_006_000.0)  # in Changzhi
@@ -57,3 +57,37 @@ def same_shape(a: shapely.Geometry, b: shapely.Geometry) -> bool:
 def holes(polygons: shapely.Geometry) -> int:
     """Number of interior rings of a Polygon or MultiPolygon."""
     return int(shapely.get_num_interior_rings(shapely.get_parts(polygons)).sum())
+
+
+# Round caps and joins are polygons with their vertices on the circle, QUAD_SEGS per quarter:
+# between two vertices the outline sags inside the circle by this much (× buffer).
+SAG = 1 - np.cos(np.pi / 4 / QUAD_SEGS)
+# GEOS simplifies a line by up to this much (× buffer) before buffering it.
+GEOS_SIMPLIFY = 0.01
+# GEOS's fine buffers for the reference: the true circle within 0.3 ‰ of the radius.
+FINE_QUAD_SEGS = 32
+
+
+def is_buffer(geom: shapely.Geometry, lines: np.ndarray, buffer_m: float) -> bool:
+    """Whether `geom` is the union of `lines` buffered by `buffer_m` with round caps and joins
+    (vertices on the circle, QUAD_SEGS per quarter), up to the grid: an independent check
+    on exact distances and GEOS.
+
+    Every vertex of its outline lies between buffer × (1 − SAG) and the buffer from the
+    lines (exact distances, up to rounding to the grid); it covers GEOS's fine buffer by buffer × (1 − SAG −
+    GEOS_SIMPLIFY) and lies within the fine buffer by buffer × (1 + GEOS_SIMPLIFY + SAG of
+    the fine arcs), so no hole is missing and none is made up.
+    """
+    outline = shapely.get_coordinates(geom.boundary)
+    _, distance = shapely.STRtree(lines).query_nearest(shapely.points(outline), return_distance=True,
+                                                        all_matches=False)
+    fine_sag = 1 - np.cos(np.pi / 4 / FINE_QUAD_SEGS)
+    inner = shapely.union_all(shapely.buffer(lines, buffer_m * (1 - SAG - GEOS_SIMPLIFY), quad_segs=FINE_QUAD_SEGS))
+    outer = shapely.union_all(shapely.buffer(lines, buffer_m * (1 + GEOS_SIMPLIFY + fine_sag),
+                                             quad_segs=FINE_QUAD_SEGS))
+    slack = geom.boundary.length * GRID_M
+    # the lines' vertices and the outline's are rounded to the grid; where two outlines cross
+    # at a shallow angle, their crossing moves along them by more
+    rounding = 5 * GRID_M
+    return bool(distance.min() >= buffer_m * (1 - SAG) - rounding and distance.max() <= buffer_m + rounding
+                and inner.difference(geom).area <= slack and geom.difference(outer).area <= slack)

@@ -65,6 +65,20 @@ def test_fully_reached_loop_keeps_its_hole() -> None:
     assert shapely.Polygon(polygon.interiors[0]).area == pytest.approx(150 * 150)
 
 
+def test_block_with_an_island_street_is_built_from_its_buffers() -> None:
+    # The same block with a path in its middle that no street joins: the block's hole has
+    # an island (the path's buffer), so the block is never taken as full.
+    square = [((0, 0), (200, 0)), ((200, 0), (200, 200)), ((200, 200), (0, 200)), ((0, 200), (0, 0))]
+    graph = networks.graph([*square, ((90, 100), (110, 100))])
+    sources = snap.snap(graph, networks.points((0, 0)))
+    blocks = sources_blocks(graph, sources, PARAMS_1KM)
+    blocks.complete()
+    assert blocks.within[4] == 0 and not blocks.usable[0] and len(blocks.hole_rings) == 0
+    (circle,) = _circle(graph, (0, 0))
+    assert circle.reached_length_m == pytest.approx(800)  # the path is not reached
+    assert networks.is_buffer(circle.geom, graph.lines[:4], 25) and networks.holes(circle.geom) == 1
+
+
 def test_gated_compound_is_entered_only_through_its_gate() -> None:
     # Street along y = 0; a compound north of it whose only gate is 400 m east.
     # A building 30 m north of the station inside the compound is 400 + 400 + 30 m away on foot.
@@ -143,21 +157,22 @@ def test_blocks_give_the_plain_buffer_union_where_blocks_are_partly_reached(seed
     blocks = sources_blocks(graph, sources, params)
     assert blocks is not None and len(blocks.polygons) > 100
     blocks.complete(parts=3)
-    assert np.all(blocks.hole[blocks.usable] != None)  # noqa: E711  (elementwise)
-    assert blocks.by_sides.any() and not blocks.by_sides[blocks.usable].all()  # holes of both kinds
-    assert blocks.relevant.nnz < blocks.near.nnz  # some blocks need only their sides whole
+    cutters = blocks.relevant - blocks.sides - blocks.borders
+    assert cutters.max() == 1 and cutters.min() == 0  # some holes are cut by lines other than their sides
+    assert len(blocks.hole_rings) > 100
     cutter = LineCutter(graph)
     for i, node_dist in reach.distances_from(graph, sources, np.arange(3), params.limit_m(15)):
         for minutes in params.minutes:
             pieces = reached(graph, node_dist, params.limit_m(minutes), int(sources.edge[i]),
                              float(sources.offset_m[i]))
             assert np.any(pieces.end_m - pieces.start_m < graph.length_m[pieces.edge])  # partly reached
-            fast, plain = blocks.polygon(pieces, cutter), polygon(cutter.lines(pieces), params.buffer_m)
-            # the independent reference: GEOS's own buffer and union, on no grid
-            geos = shapely.union_all(shapely.buffer(cutter.lines(pieces), params.buffer_m, quad_segs=4))
+            lines = cutter.lines(pieces)
+            fast, plain = blocks.polygon(pieces, cutter), polygon(lines, params.buffer_m)
             assert fast.is_valid and plain.is_valid
-            assert networks.same_shape(fast, geos) and networks.same_shape(plain, geos)
-            assert networks.holes(fast) == networks.holes(plain) == networks.holes(geos)
+            # the independent reference: exact distances and GEOS's fine buffers
+            assert networks.is_buffer(fast, lines, params.buffer_m)
+            assert networks.is_buffer(plain, lines, params.buffer_m)
+            assert networks.holes(fast) == networks.holes(plain)
 
 
 def test_pieces_are_cut_as_shapely_cuts_them() -> None:
