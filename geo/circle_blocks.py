@@ -15,18 +15,29 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 import shapely
 from scipy.sparse import csr_matrix
 
 from geo.graph import WalkGraph
-from geo.polygon_union import GRID_M, buffer_union, cut, shrink
+from geo.polygon_union import GRID_M, arc_tolerance, buffer_union, cut, shrink
+from geo.street_faces import trace
 from geo.street_pieces import LineCutter, Pieces
 
-# Some blocks' holes: rings, the block of each (-1 − block: an island in the hole), and the
-# (block, edge) pairs of the edges other than sides whose buffers reach into them.
-Holes = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+class Holes(NamedTuple):
+    """Some blocks' holes: their rings' coordinates (metres from `Blocks.origin`, closing
+    vertex not repeated) with each one's ring, each ring's block, the blocks whose hole has
+    an island, and the (block, edge) pairs of edges other than sides that cut the holes."""
+
+    xy: np.ndarray
+    ring: np.ndarray
+    ring_block: np.ndarray
+    islands: np.ndarray
+    cutter_block: np.ndarray
+    cutter_edge: np.ndarray
 
 
 @dataclass(eq=False)
@@ -36,23 +47,25 @@ class Blocks:
     `polygons` are the blocks; `sides` (blocks × edges) the edges lying along each
     block's outline (an edge noded apart lies along it in pieces: `borders` then holds
     it); `within[e]` the block an edge lies in without being a side of it (a dead end;
-    -1 for none). `usable` marks the blocks that can be full: no island in the block
+    -1 for none; `has_within` marks the blocks with such edges). `usable` marks the blocks that can be full: no island in the block
     nor in its hole. `complete` finds the holes (`hole_rings`, each with its block in
     `hole_ring_block`) and `relevant` (blocks × edges): the edges that must be reached
     whole for a block to be full: its sides and borders, and every other edge whose
-    buffer reaches into its hole. Lengths in metres, metric CRS; `paths` holds every
-    edge's line as coordinates from `origin`.
+    buffer reaches into its hole. Lengths in metres, metric CRS; `line_xy` holds the
+    edges' lines as coordinates from `origin`, line e's from `line_start[e]` on.
     """
 
     buffer_m: float
     origin: np.ndarray
-    paths: list[np.ndarray]
+    line_xy: np.ndarray
+    line_start: np.ndarray
     tree: shapely.STRtree
     polygons: np.ndarray
     sides: csr_matrix
     sides_t: csr_matrix
     borders: csr_matrix
     within: np.ndarray
+    has_within: np.ndarray
     usable: np.ndarray
     relevant: csr_matrix | None = None
     hole_rings: np.ndarray | None = None
@@ -63,9 +76,10 @@ class Blocks:
               ) -> Blocks | None:
         """The blocks lying within `window` (xmin, ymin, xmax, ymax, metric CRS; None: everywhere).
 
-        Blocks are found by polygonising the lines near the window (noded first if some
-        cross without a node); a block is kept only if it lies in the window, where no
-        line can be missing from it. None if there is no block (a network without loops).
+        Blocks are traced round the nodes of the lines near the window
+        (`geo.street_faces`), or found by GEOS's polygonize, noded first, if some lines
+        cross without a node; a block is kept only if it lies in the window, where no line
+        can be missing from it. None if there is no block (a network without loops).
         """
         edges = np.arange(len(graph.lines))
         if window is not None:
@@ -73,20 +87,24 @@ class Blocks:
                                      predicate="intersects")
         lines = graph.lines[edges]
         noded = not shapely.is_simple(shapely.multilinestrings(lines))
-        if noded:
-            lines = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
-        faces = shapely.get_parts(shapely.polygonize(lines))
+        traced = None if noded else trace(lines, graph.u[edges], graph.v[edges])
+        if traced is None:
+            faces, side_face, side_edge = _polygonized(graph, edges, noded)
+            usable = shapely.get_num_interior_rings(faces) == 0
+        else:
+            faces, side_face, side_edge = traced.polygons, traced.side_face, edges[traced.side_line]
+            usable = shapely.is_valid(faces)  # not a block whose outline touches itself round a loop inside
+            usable[shapely.STRtree(faces).query(shapely.points(traced.islands), predicate="within")[1]] = False
         if window is not None:
             bounds = shapely.bounds(faces)
-            faces = faces[np.all((bounds[:, :2] >= window[:2]) & (bounds[:, 2:] <= window[2:]), axis=1)]
+            inside = np.all((bounds[:, :2] >= window[:2]) & (bounds[:, 2:] <= window[2:]), axis=1)
+            number = np.cumsum(inside) - 1
+            faces, usable = faces[inside], usable[inside]
+            side_face, side_edge = number[side_face[inside[side_face]]], side_edge[inside[side_face]]
         if len(faces) == 0:
             return None
-        faces = shapely.orient_polygons(faces)
-        sides = _sides(faces, graph.lines, edges).tocoo()
-        if noded:  # an edge's first segment may lie along a block while the edge, noded apart, leaves it
-            along = shapely.relate_pattern(graph.lines[sides.col], faces[sides.row], "F1F******")
-            sides = csr_matrix((sides.data[along], (sides.row[along], sides.col[along])), shape=sides.shape)
-        sides = sides.tocsr()
+        sides = csr_matrix((np.ones(len(side_face), dtype=np.int32), (side_face, side_edge)),
+                           shape=(len(faces), len(graph.lines)))
         alone = edges[np.diff(sides.tocsc().indptr)[edges] == 0]  # not along any block's outline
         line, face = shapely.STRtree(faces).query(graph.lines[alone], predicate="within")
         within = np.full(len(graph.lines), -1, dtype=np.int64)
@@ -97,11 +115,12 @@ class Blocks:
             touching = csr_matrix((np.ones(len(face), dtype=np.int32), (face, line)), shape=sides.shape)
             borders = (touching - touching.multiply(sides)).tocsr()
             borders.eliminate_zeros()
-        usable = shapely.get_num_interior_rings(faces) == 0
         xy, owner = shapely.get_coordinates(graph.lines, return_index=True)
         origin = np.floor(xy.min(axis=0))
-        return cls(buffer_m, origin, split(xy - origin, owner), graph.tree, faces, sides, sides.T.tocsr(), borders,
-                   within, usable)
+        has_within = np.bincount(within[within >= 0], minlength=len(faces)) > 0
+        line_start = np.searchsorted(owner, np.arange(len(graph.lines) + 1))
+        return cls(buffer_m, origin, xy - origin, line_start, graph.tree, faces, sides, sides.T.tocsr(), borders,
+                   within, has_within, usable)
 
     def complete(self, parts: int = 1,
                  cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
@@ -110,59 +129,54 @@ class Blocks:
         `cut` maps `cut_holes` over the lists (e.g. in a process pool; by default here).
         """
         lists = np.array_split(np.flatnonzero(self.usable), parts)
-        rings, ring_block, rows, cols = [], [], [], []
-        for (hole_rings, hole_block, cutter_block, cutter_edge) in (cut or partial(map, self.cut_holes))(lists):
-            rings.append(hole_rings)
-            ring_block.append(hole_block)
-            rows.append(cutter_block)
-            cols.append(cutter_edge)
-        block = np.concatenate(ring_block)
-        island = np.bincount(block[block < 0] * -1 - 1, minlength=len(self.polygons)) > 0
-        self.usable &= ~island
-        rings = np.concatenate(rings)
-        keep = (block >= 0) & self.usable[np.maximum(block, 0)]
-        self.hole_rings, self.hole_ring_block = rings[keep], block[keep]
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        done = list((cut or partial(map, self.cut_holes))(lists))
+        xy = np.concatenate([h.xy for h in done])
+        rings_before = np.cumsum([0] + [len(h.ring_block) for h in done])[:-1]
+        ring = np.concatenate([h.ring + first for h, first in zip(done, rings_before, strict=True)])
+        ring_block = np.concatenate([h.ring_block for h in done])
+        self.usable[np.concatenate([h.islands for h in done])] = False
+        rings = shapely.linearrings(xy + self.origin, indices=ring) if len(xy) else np.empty(0, dtype=object)
+        keep = self.usable[ring_block]
+        self.hole_rings, self.hole_ring_block = rings[keep], ring_block[keep]
+        rows = np.concatenate([h.cutter_block for h in done])
+        cols = np.concatenate([h.cutter_edge for h in done])
         cutters = csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=self.sides.shape)
         self.relevant = (self.sides + self.borders + cutters).tocsr()
         self.relevant.data[:] = 1
 
     def cut_holes(self, faces: np.ndarray) -> Holes:
-        """The holes of these blocks, as rings with their block, and the edges (not sides)
-        whose buffers reach into them, as (block, edge) pairs.
+        """The holes of these blocks, and the edges (not sides) whose buffers reach into them.
 
-        A block shrunk by the buffer is what its sides' buffers leave of it; the
-        buffers of the other edges within reach are taken from that. A block whose hole
-        came out with an island in it is returned as -1 − block with no ring.
+        A block shrunk by the buffer is what its sides' buffers leave of it. In a convex
+        block no line outside it comes nearer a point inside than its outline does, so
+        only the non-convex blocks and those with a dead end inside are looked at for
+        other lines within reach (the buffer less a round join's sag: nearer than that
+        they cut the hole), whose buffers are then taken from the hole.
         """
         xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(self.polygons[faces]), return_index=True)
-        holes = [shrink(shell, self.buffer_m) for shell in split(xy - self.origin, ring, closed=True)]
-        count = np.array([len(h) for h in holes])
-        owner = np.repeat(np.arange(len(faces)), count)
-        flat = [r for h in holes for r in h]
-        if not flat:
-            nothing = np.empty(0, dtype=np.int64)
-            return np.empty(0, dtype=object), nothing, nothing, nothing
-        all_rings = _rings(flat, self.origin)
-        hole_at, edge = self.tree.query(shapely.polygons(all_rings), predicate="dwithin", distance=self.buffer_m)
-        block = faces[owner[hole_at]]
-        keep = np.asarray(self.sides[block, edge]).ravel() == 0
-        hole_at, edge, block = hole_at[keep], edge[keep], block[keep]
-        cut_owner = np.unique(owner[hole_at])
-        uncut = ~np.isin(owner, cut_owner)
-        out_rings, out_block = list(all_rings[uncut]), list(faces[owner[uncut]])
-        for k in cut_owner:
-            lines = [self.paths[e] for e in np.unique(edge[owner[hole_at] == k])]
-            left = cut(holes[k], lines, self.buffer_m, self.origin)
-            if np.any(shapely.get_num_interior_rings(left) > 0):
-                out_block.append(-1 - faces[k])
-                out_rings.append(shapely.LinearRing())
-                continue
-            out_rings += list(shapely.get_exterior_ring(left))
-            out_block += [faces[k]] * len(left)
-        rings = np.empty(len(out_rings), dtype=object)
-        rings[:] = out_rings
-        return rings, np.array(out_block, dtype=np.int64), block, edge
+        shells = split(xy - self.origin, ring, closed=True)
+        holes = [shrink(shell, self.buffer_m) for shell in shells]
+        check = np.flatnonzero((~_convex(shells) | self.has_within[faces]) & np.array([len(h) > 0 for h in holes]))
+        owner = np.repeat(check, [len(holes[k]) for k in check])
+        pieces = shapely.polygons(_rings([r for k in check for r in holes[k]], self.origin))
+        reach = self.buffer_m - arc_tolerance(self.buffer_m)
+        at, edge = self.tree.query(pieces, predicate="dwithin", distance=reach)
+        block = faces[owner[at]]
+        keep = np.ones(len(block), dtype=bool)
+        if len(block):
+            keep = np.asarray(self.sides[block, edge]).ravel() == 0
+        at, edge, block = at[keep], edge[keep], block[keep]
+        for k in np.unique(owner[at]):
+            left = cut(holes[k], self._lines(np.unique(edge[owner[at] == k])), self.buffer_m, self.origin)
+            island = np.any(shapely.get_num_interior_rings(left) > 0)
+            cut_xy, cut_ring = shapely.get_coordinates(shapely.get_exterior_ring(left), return_index=True)
+            holes[k] = None if island else split(cut_xy - self.origin, cut_ring, closed=True)
+        rings = [r for h in holes if h for r in h]
+        ring_block = np.repeat(faces, [len(h) if h else 0 for h in holes])
+        islands = faces[np.array([h is None for h in holes], dtype=bool)]
+        xy = np.concatenate(rings) if rings else np.empty((0, 2))
+        return Holes(xy, np.repeat(np.arange(len(rings)), [len(r) for r in rings]), ring_block, islands,
+                     block, edge)
 
     def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
         """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
@@ -198,10 +212,15 @@ class Blocks:
                for k, part in enumerate(filled)]
         return shapely.multipolygons(out)
 
+    def _lines(self, edges: np.ndarray) -> list[np.ndarray]:
+        """These edges' lines as coordinates from `origin`."""
+        start, end = self.line_start[edges].tolist(), self.line_start[edges + 1].tolist()
+        return [self.line_xy[a:b] for a, b in zip(start, end, strict=True)]
+
     def _paths(self, pieces: Pieces, cutter: LineCutter) -> list[np.ndarray]:
         """The pieces' lines as coordinates from `origin`: whole edges' as kept, the others cut."""
         partial = (pieces.start_m > 0) | (pieces.end_m < cutter.graph.length_m[pieces.edge])
-        out = [self.paths[e] for e in pieces.edge[~partial]]
+        out = self._lines(pieces.edge[~partial])
         if partial.any():
             part = Pieces(pieces.edge[partial], pieces.start_m[partial], pieces.end_m[partial])
             xy, owner = shapely.get_coordinates(cutter.lines(part), return_index=True)
@@ -209,17 +228,48 @@ class Blocks:
         return out
 
 
+def _convex(shells: list[np.ndarray]) -> np.ndarray:
+    """Which of these counter-clockwise rings (closing vertex not repeated) turn left or go straight at every vertex."""
+    xy = np.concatenate(shells)
+    ring = np.repeat(np.arange(len(shells)), [len(r) for r in shells])
+    first = np.searchsorted(ring, ring)
+    count = np.bincount(ring, minlength=len(shells))[ring]
+    at = np.arange(len(ring)) - first
+    (ax, ay), (bx, by) = (xy - xy[first + (at - 1) % count]).T, (xy[first + (at + 1) % count] - xy).T
+    return np.bincount(ring[ax * by - ay * bx < 0], minlength=len(shells)) == 0
+
+
 def _rings(paths: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
     """LinearRings of closed paths given from `origin`."""
+    if not paths:
+        return np.empty(0, dtype=object)
     return shapely.linearrings(np.concatenate(paths) + origin,
                                indices=np.repeat(np.arange(len(paths)), [len(p) for p in paths]))
 
 
 def split(xy: np.ndarray, owner: np.ndarray, closed: bool = False) -> list[np.ndarray]:
     """Coordinates grouped by their (sorted) owner, one array each; `closed` rings lose their closing vertex."""
+    if len(xy) == 0:
+        return []
     cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
     parts = np.split(xy, cuts)
     return [p[:-1] for p in parts] if closed else parts
+
+def _polygonized(graph: WalkGraph, edges: np.ndarray, noded: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The faces of these edges' lines by GEOS's polygonize (noded first if they cross
+    without a node), counter-clockwise, and their sides as (face, edge) pairs: edges whose
+    first segment is a segment of the face's outline and, if noded, that lie along it whole."""
+    lines = graph.lines[edges]
+    if noded:
+        lines = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
+    faces = shapely.orient_polygons(shapely.get_parts(shapely.polygonize(lines)))
+    sides = _sides(faces, graph.lines, edges).tocoo()
+    face, edge = sides.row, sides.col
+    if noded:  # an edge's first segment may lie along a block while the edge, noded apart, leaves it
+        along = shapely.relate_pattern(graph.lines[edge], faces[face], "F1F******")
+        face, edge = face[along], edge[along]
+    return faces, face, edge
+
 
 def _sides(faces: np.ndarray, lines: np.ndarray, edges: np.ndarray) -> csr_matrix:
     """Blocks × edges: which of `edges` (indices into `lines`) lie on each block's boundary.
