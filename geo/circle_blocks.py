@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 import shapely
+from pyproj import Transformer
 from scipy.sparse import csr_matrix
 
 from geo.graph import WalkGraph
@@ -70,6 +71,8 @@ class Blocks:
     relevant: csr_matrix | None = None
     hole_rings: np.ndarray | None = None
     hole_ring_block: np.ndarray | None = None
+    hole_area: np.ndarray | None = None
+    hole_rings_to: np.ndarray | None = None
 
     @classmethod
     def build(cls, graph: WalkGraph, buffer_m: float, window: tuple[float, float, float, float] | None = None
@@ -138,6 +141,7 @@ class Blocks:
         rings = shapely.linearrings(xy + self.origin, indices=ring) if len(xy) else np.empty(0, dtype=object)
         keep = self.usable[ring_block]
         self.hole_rings, self.hole_ring_block = rings[keep], ring_block[keep]
+        self.hole_area = shapely.area(shapely.polygons(self.hole_rings))
         rows = np.concatenate([h.cutter_block for h in done])
         cols = np.concatenate([h.cutter_edge for h in done])
         cutters = csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=self.sides.shape)
@@ -178,8 +182,10 @@ class Blocks:
         return Holes(xy, np.repeat(np.arange(len(rings)), [len(r) for r in rings]), ring_block, islands,
                      block, edge)
 
-    def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
-        """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
+    def polygon(self, pieces: Pieces, cutter: LineCutter, to: Transformer | None = None
+                ) -> tuple[shapely.MultiPolygon, float]:
+        """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe,
+        and its area (m²); transformed by `to` if given (the holes as `holes_to` has them)."""
         length = cutter.graph.length_m
         whole = (pieces.start_m <= 0) & (pieces.end_m >= length[pieces.edge])
         not_whole = np.ones(len(length), dtype=np.int32)
@@ -200,17 +206,25 @@ class Blocks:
                                                return_index=True)
             shells = split(xy - self.origin, ring, closed=True)
         filled = buffer_union(shells, lines, self.buffer_m, self.origin)
-        holes = self.hole_rings[is_full[self.hole_ring_block] > 0]
-        if len(holes) == 0:
-            return shapely.multipolygons(filled)
-        owner = np.zeros(len(holes), dtype=np.int64)
+        chosen = is_full[self.hole_ring_block] > 0
+        area = float(shapely.area(filled).sum() - self.hole_area[chosen].sum())
+        owner = np.zeros(int(chosen.sum()), dtype=np.int64)
         if len(filled) > 1:  # each hole lies inside one part, away from its boundary
-            hole_at, part = shapely.STRtree(filled).query(shapely.get_point(holes, 0), predicate="within")
-            owner[hole_at] = part
+            at, part = shapely.STRtree(filled).query(shapely.get_point(self.hole_rings[chosen], 0), predicate="within")
+            owner[at] = part
+        holes = self.hole_rings[chosen]
+        if to is not None:
+            filled = shapely.transform(filled, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
+            holes = self.hole_rings_to[chosen]
         out = [shapely.polygons(shapely.get_exterior_ring(part),
                                 holes=np.concatenate([shapely.get_rings(part)[1:], holes[owner == k]]))
                for k, part in enumerate(filled)]
-        return shapely.multipolygons(out)
+        return shapely.multipolygons(out), area
+
+    def holes_to(self, to: Transformer) -> None:
+        """Keep the holes transformed by `to` too, for `polygon(..., to)` (after `complete`)."""
+        self.hole_rings_to = shapely.transform(self.hole_rings,
+                                               lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
 
     def _lines(self, edges: np.ndarray) -> list[np.ndarray]:
         """These edges' lines as coordinates from `origin`."""

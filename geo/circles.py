@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -63,14 +62,23 @@ class Circle:
 
 
 def source_circles(graph: WalkGraph, node_dist: np.ndarray, source: int, edge: int, offset_m: float,
-                   params: WalkParams, cutter: LineCutter, blocks: Blocks | None = None) -> list[Circle]:
-    """All rings of one source, smallest first, each built on its own (with `blocks` if given)."""
+                   params: WalkParams, cutter: LineCutter, blocks: Blocks | None = None,
+                   lonlat: bool = False) -> list[Circle]:
+    """All rings of one source, smallest first, each built on its own (with `blocks` if given;
+    in EPSG:4326 with `lonlat`, the blocks' holes transformed by `Blocks.holes_to` before)."""
     out: list[Circle] = []
+    to = graph.to_storage if lonlat else None
     for minutes in params.minutes:
         limit = params.limit_m(minutes)
         pieces = reached(graph, node_dist, limit, edge, offset_m)
-        geom = blocks.polygon(pieces, cutter) if blocks else polygon(cutter.lines(pieces), params.buffer_m)
-        out.append(Circle(source, minutes, limit, pieces.length_m, geom.area, geom))
+        if blocks:
+            geom, area = blocks.polygon(pieces, cutter, to)
+        else:
+            geom = polygon(cutter.lines(pieces), params.buffer_m)
+            area = geom.area
+            if to is not None:
+                geom = shapely.transform(geom, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
+        out.append(Circle(source, minutes, limit, pieces.length_m, area, geom))
     return out
 
 
@@ -103,8 +111,7 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
     chunks = [np.arange(i, min(i + CHUNK, len(sources.edge))) for i in range(0, len(sources.edge), CHUNK)]
     blocks = sources_blocks(graph, sources, params)
     if workers <= 1 or len(chunks) <= 1:
-        if blocks:
-            blocks.complete()
+        _complete(graph, blocks, lonlat)
         for chunk in chunks:
             yield from _chunk_circles(graph, sources, params, blocks, chunk, lonlat)
             if progress:
@@ -113,9 +120,8 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
     global _SHARED
     _SHARED = (graph, sources, params, blocks, lonlat)
     try:
-        if blocks:
-            with _pool(workers) as pool:
-                blocks.complete(HOLE_PARTS_PER_WORKER * workers, partial(pool.map, _holes_in_worker))
+        with _pool(workers) as pool:
+            _complete(graph, blocks, lonlat, HOLE_PARTS_PER_WORKER * workers, partial(pool.map, _holes_in_worker))
         with _pool(workers) as pool:
             for chunk, result in zip(chunks, pool.map(_chunk_in_worker, chunks), strict=True):
                 yield from result
@@ -123,6 +129,15 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
                     progress(len(chunk))
     finally:
         _SHARED = None
+
+
+def _complete(graph: WalkGraph, blocks: Blocks | None, lonlat: bool, parts: int = 1,
+              cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
+    """The blocks' holes (`Blocks.complete`), in EPSG:4326 too with `lonlat`."""
+    if blocks:
+        blocks.complete(parts, cut)
+        if lonlat:
+            blocks.holes_to(graph.to_storage)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -146,14 +161,7 @@ def _chunk_circles(graph: WalkGraph, sources: Snapped, params: WalkParams, block
                    chunk: np.ndarray, lonlat: bool) -> Iterator[Circle]:
     cutter = LineCutter(graph)
     longest = params.limit_m(max(params.minutes))
-    transform = graph.to_storage
     for i, node_dist in distances_from(graph, sources, chunk, longest):
-        if not sources.on_network[i]:
-            continue
-        for circle in source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
-                                     params, cutter, blocks):
-            if lonlat:
-                geom = shapely.transform(circle.geom,
-                                         lambda xy: np.column_stack(transform.transform(xy[:, 0], xy[:, 1])))
-                circle = dataclasses.replace(circle, geom=geom)
-            yield circle
+        if sources.on_network[i]:
+            yield from source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
+                                      params, cutter, blocks, lonlat)

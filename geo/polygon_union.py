@@ -57,21 +57,38 @@ def buffered(lines: np.ndarray, distance_m: float) -> np.ndarray:
     groups = [_offset(paths[i:i + GROUP], distance_m) for i in range(0, len(paths), GROUP)]
     while len(groups) > FAN:
         groups = [_sweep(list(chain.from_iterable(groups[i:i + FAN]))) for i in range(0, len(groups), FAN)]
-    tree = _clipper(list(chain.from_iterable(groups))).execute2(pyclipr.Union, pyclipr.FillRule.NonZero)
-    return _valid_polygons(tree, origin)
+    return _valid_polygons(_sweep(list(chain.from_iterable(groups))), origin)
 
 
-def _valid_polygons(tree: pyclipr.PolyTree, origin: np.ndarray) -> np.ndarray:
-    """Clipper2's result as Polygons in metres (each shell with its holes; islands inside a
-    hole are shells again), a ring touching itself split by make_valid."""
-    out = []
-    shells = list(tree.children)
-    while shells:
-        shell = shells.pop()
-        out.append(shapely.Polygon(shell.polygon + origin, [hole.polygon + origin for hole in shell.children]))
-        for hole in shell.children:
-            shells.extend(hole.children)
-    out = np.array(out, dtype=object)
+def _valid_polygons(rings: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
+    """Clipper2's rings (outlines counter-clockwise, holes clockwise, metres from `origin`) as
+    Polygons in metres, each hole with the smallest outline around it (islands inside a
+    hole are outlines again); a ring touching itself is split by make_valid."""
+    if not rings:
+        return np.empty(0, dtype=object)
+    size = np.array([len(r) for r in rings])
+    xy = np.concatenate(rings)
+    ring = np.repeat(np.arange(len(rings)), size)
+    following = np.arange(len(xy)) + 1
+    following[np.cumsum(size) - 1] -= size  # each ring's last vertex is followed by its first
+    twice_area = np.bincount(ring, xy[:, 0] * xy[following, 1] - xy[following, 0] * xy[:, 1], minlength=len(rings))
+    outline = np.flatnonzero(twice_area > 0)
+    owner = np.zeros(len(rings), dtype=np.int64)
+    if len(outline) > 1:
+        hole = np.flatnonzero(twice_area <= 0)
+        starts = np.cumsum(size) - size
+        on = np.isin(ring, outline)
+        shells = shapely.polygons(shapely.linearrings(xy[on], indices=np.searchsorted(outline, ring[on])))
+        at, part = shapely.STRtree(shells).query(shapely.points(xy[starts[hole]]), predicate="within")
+        smallest = np.lexsort((twice_area[outline[part]], at))
+        at, part = at[smallest], part[smallest]
+        first = np.r_[True, at[1:] != at[:-1]] if len(at) else np.zeros(0, dtype=bool)
+        owner[hole[at[first]]] = part[first]
+        owner[outline] = np.arange(len(outline))
+    order = np.lexsort((twice_area <= 0, owner))  # each polygon's outline first, then its holes
+    made = shapely.linearrings(np.concatenate([rings[k] for k in order]) + origin,
+                               indices=np.repeat(np.arange(len(order)), size[order]))
+    out = shapely.polygons(made, indices=owner[order])
     touching = ~shapely.is_valid(out)
     if touching.any():
         out = np.concatenate([out[~touching],
@@ -122,7 +139,7 @@ def buffer_union(shells: list[np.ndarray], lines: list[np.ndarray], distance_m: 
         offset.addPaths(shells, pyclipr.JoinType.Round, pyclipr.EndType.Polygon)
     if lines:
         offset.addPaths(lines, pyclipr.JoinType.Round, pyclipr.EndType.Round)
-    return _valid_polygons(offset.execute2(distance_m), origin)
+    return _valid_polygons(offset.execute(distance_m), origin)
 
 
 def shrink(shell: np.ndarray, distance_m: float) -> list[np.ndarray]:
@@ -141,7 +158,7 @@ def cut(rings: list[np.ndarray], lines: list[np.ndarray], distance_m: float, ori
     offset.addPaths(lines, pyclipr.JoinType.Round, pyclipr.EndType.Round)
     clipper = _clipper(rings)
     clipper.addPaths(offset.execute(distance_m), pyclipr.Clip)
-    return _valid_polygons(clipper.execute2(pyclipr.Difference, pyclipr.FillRule.NonZero), origin)
+    return _valid_polygons(clipper.execute(pyclipr.Difference, pyclipr.FillRule.NonZero), origin)
 
 
 def arc_tolerance(radius_m: float) -> float:

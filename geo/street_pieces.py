@@ -36,8 +36,8 @@ def reached(graph: WalkGraph, node_dist: np.ndarray, limit_m: float, own_edge: i
     then within the limit); otherwise the spans [0, limit − du] and [L − (limit − dv), L].
     The source's own edge also gets the span within the limit on either side of it.
     """
-    nodes = np.flatnonzero(node_dist <= limit_m)
-    edges = np.unique(graph.incidence[nodes].indices)
+    near = node_dist <= limit_m
+    edges = np.flatnonzero(near[graph.u] | near[graph.v])
     du, dv, length = node_dist[graph.u[edges]], node_dist[graph.v[edges]], graph.length_m[edges]
     whole = du + dv + length <= 2 * limit_m
     from_u = ~whole & (du < limit_m)

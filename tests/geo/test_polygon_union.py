@@ -67,3 +67,15 @@ def test_shrink_and_cut_give_a_block_hole() -> None:
 def test_nothing_gives_nothing() -> None:
     assert len(buffered(np.empty(0, dtype=object), 25)) == 0
     assert len(buffered(np.array([networks.line((0, 0), (10, 0))]), 0)) == 0
+
+
+def test_a_ring_road_inside_another_is_an_island_in_its_hole() -> None:
+    def square(x: float, side: float) -> shapely.LineString:
+        return networks.line((x, x), (x + side, x), (x + side, x + side), (x, x + side), (x, x))
+
+    lines = np.array([square(0, 600), square(200, 200)])
+    got = shapely.multipolygons(buffered(lines, 25))
+    assert got.is_valid and networks.is_buffer(got, lines, 25)
+    outer, inner = sorted(got.geoms, key=lambda p: -p.area)
+    assert len(outer.interiors) == len(inner.interiors) == 1
+    assert shapely.Polygon(outer.interiors[0]).contains(inner)
