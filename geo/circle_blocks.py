@@ -53,13 +53,15 @@ class Blocks:
     `hole_ring_block`) and `relevant` (blocks × edges): the edges that must be reached
     whole for a block to be full: its sides and borders, and every other edge whose
     buffer reaches into its hole. Lengths in metres, metric CRS; `line_xy` holds the
-    edges' lines as coordinates from `origin`, line e's from `line_start[e]` on.
+    edges' lines as coordinates from `origin`, line e's from `line_start[e]` on, and each vertex's distance
+    along them all (`line_along`, a metre between lines).
     """
 
     buffer_m: float
     origin: np.ndarray
     line_xy: np.ndarray
     line_start: np.ndarray
+    line_along: np.ndarray
     tree: shapely.STRtree
     polygons: np.ndarray
     sides: csr_matrix
@@ -122,7 +124,9 @@ class Blocks:
         origin = np.floor(xy.min(axis=0))
         has_within = np.bincount(within[within >= 0], minlength=len(faces)) > 0
         line_start = np.searchsorted(owner, np.arange(len(graph.lines) + 1))
-        return cls(buffer_m, origin, xy - origin, line_start, graph.tree, faces, sides, sides.T.tocsr(), borders,
+        step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
+        step[line_start[:-1]] = 1.0  # a gap between lines keeps the distances increasing
+        return cls(buffer_m, origin, xy - origin, line_start, np.cumsum(step), graph.tree, faces, sides, sides.T.tocsr(), borders,
                    within, has_within, usable)
 
     def complete(self, parts: int = 1,
@@ -232,14 +236,32 @@ class Blocks:
         return [self.line_xy[a:b] for a, b in zip(start, end, strict=True)]
 
     def _paths(self, pieces: Pieces, cutter: LineCutter) -> list[np.ndarray]:
-        """The pieces' lines as coordinates from `origin`: whole edges' as kept, the others cut."""
-        partial = (pieces.start_m > 0) | (pieces.end_m < cutter.graph.length_m[pieces.edge])
+        """The pieces' lines as coordinates from `origin`: whole edges' as kept, the others cut
+        as `LineCutter.lines` cuts them (each span's share of its line's length in the metric CRS)."""
+        length = cutter.graph.length_m[pieces.edge]
+        partial = (pieces.start_m > 0) | (pieces.end_m < length)
         out = self._lines(pieces.edge[~partial])
-        if partial.any():
-            part = Pieces(pieces.edge[partial], pieces.start_m[partial], pieces.end_m[partial])
-            xy, owner = shapely.get_coordinates(cutter.lines(part), return_index=True)
-            out += split(xy - self.origin, owner)
+        if not partial.any():
+            return out
+        edge, safe = pieces.edge[partial], np.where(length[partial] > 0, length[partial], 1.0)
+        first, last = self.line_start[edge], self.line_start[edge + 1] - 1
+        begin, metric = self.line_along[first], self.line_along[last] - self.line_along[first]
+        along = begin + metric * np.stack([pieces.start_m[partial] / safe, pieces.end_m[partial] / safe])
+        a = np.clip(np.searchsorted(self.line_along, along[0], side="right") - 1, first, last - 1)
+        b = np.clip(np.searchsorted(self.line_along, along[1], side="left"), first + 1, last)
+        ends = [self._at(a, along[0]), self._at(b - 1, along[1])]
+        inner = (b - a - 1).tolist()
+        start, stop = (a + 1).tolist(), b.tolist()
+        out += [np.concatenate([ends[0][k:k + 1], self.line_xy[i:j], ends[1][k:k + 1]]) if n else
+                np.concatenate([ends[0][k:k + 1], ends[1][k:k + 1]])
+                for k, (i, j, n) in enumerate(zip(start, stop, inner, strict=True))]
         return out
+
+    def _at(self, segment: np.ndarray, along: np.ndarray) -> np.ndarray:
+        """The points this far along (`line_along` units) on these segments (from vertex `segment`)."""
+        d0, d1 = self.line_along[segment], self.line_along[segment + 1]
+        t = np.where(d1 > d0, (along - d0) / np.where(d1 > d0, d1 - d0, 1.0), 0.0)
+        return self.line_xy[segment] + t[:, None] * (self.line_xy[segment + 1] - self.line_xy[segment])
 
 
 def _convex(shells: list[np.ndarray]) -> np.ndarray:

@@ -12,7 +12,7 @@ from shapely import ops
 from geo import reach, snap
 from geo.circles import WalkParams, circles, sources_blocks
 from geo.stations import is_open
-from geo.street_pieces import LineCutter, polygon, reached, substrings
+from geo.street_pieces import LineCutter, Pieces, polygon, reached, substrings
 from tests.geo import networks
 
 PARAMS_1KM = WalkParams(minutes=(15,), speed_kmh=4.0, buffer_m=25.0)
@@ -193,3 +193,23 @@ def test_pieces_are_cut_as_shapely_cuts_them() -> None:
     for line, a, b, got in zip(lines, start, end, cut, strict=True):
         expected = ops.substring(line, a, b, normalized=True)
         assert got.hausdorff_distance(expected) < 1e-9 and abs(got.length - expected.length) < 1e-9
+
+
+def test_blocks_cut_pieces_as_the_line_cutter_does() -> None:
+    graph = networks.graph(_lattice(8, 70.0, 4))
+    blocks = sources_blocks(graph, snap.snap(graph, networks.points((200, 200))), PARAMS_1KM)
+    rng = np.random.default_rng(9)
+    edge = rng.integers(0, len(graph.lines), 300)
+    start = rng.uniform(0, 0.7, 300) * graph.length_m[edge]
+    end = np.minimum(start + rng.uniform(0.01, 0.7, 300) * graph.length_m[edge], graph.length_m[edge])
+    start[:30], end[30:60] = 0.0, graph.length_m[edge[30:60]]  # cut at one end only; some whole
+    start[60:70], end[60:70] = 0.0, graph.length_m[edge[60:70]]
+    pieces = Pieces(edge, start, end)
+    cutter = LineCutter(graph)
+    fast = blocks._paths(pieces, cutter)
+    whole = (start <= 0) & (end >= graph.length_m[edge])
+    expected = [*cutter.lines(Pieces(edge[whole], start[whole], end[whole])),
+                *cutter.lines(Pieces(edge[~whole], start[~whole], end[~whole]))]
+    for got, line in zip(fast, expected, strict=True):  # (the cutter may repeat an end vertex)
+        got = shapely.LineString(got + blocks.origin)
+        assert got.hausdorff_distance(line) < 1e-6 and abs(got.length - line.length) < 1e-6
