@@ -74,7 +74,7 @@ def recompute(conn: psycopg.Connection, params: WalkParams, *, full: bool = Fals
             snapped = snap.snap(graph, snap.lonlat_to_points(graph, stale.lon, stale.lat))
             off = [str(c) for c in stale.codes[~snapped.on_network]]
             _store(conn, stale, snapped, params, version,
-                   circles(graph, snapped, params, workers=workers, lonlat=True, progress=progress))
+                   circles(graph, snapped, params, workers=workers, ewkb=True, progress=progress))
     return CirclesReport(len(stale) - len(off), len(fresh), off, time.perf_counter() - started)
 
 
@@ -89,5 +89,4 @@ def _store(conn: psycopg.Connection, stale: stations_mod.Stations, snapped: snap
             station_point = shapely.Point(stale.lon[i], stale.lat[i])
             copy.write_row((int(stale.ids[i]), circle.minutes, circle.limit_m, params.speed_kmh, params.buffer_m,
                             version, to_ewkb(station_point, binary=True), float(snapped.distance_m[i]),
-                            round(circle.reached_length_m, 2), round(circle.area_m2, 1),
-                            to_ewkb(circle.geom, binary=True)))
+                            round(circle.reached_length_m, 2), round(circle.area_m2, 1), circle.geom))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -12,6 +13,7 @@ import numpy as np
 import shapely
 
 from geo.circle_blocks import Blocks, Holes
+from geo.crs import to_ewkb
 from geo.graph import MIN_EDGE_M, WalkGraph
 from geo.reach import CHUNK, distances_from
 from geo.snap import Snapped
@@ -49,7 +51,8 @@ class WalkParams:
 class Circle:
     """One station's walking circle for one walking time.
 
-    `geom` is in the graph's metric CRS, or in EPSG:4326 when asked for (`lonlat=True`);
+    `geom` is in the graph's metric CRS, or in EPSG:4326 when asked for (`lonlat=True`),
+    or its EWKB (bytes, SRID 4326) when asked for that (`ewkb=True`);
     `area_m2` is measured in the metric CRS either way.
     """
 
@@ -58,7 +61,7 @@ class Circle:
     limit_m: float
     reached_length_m: float
     area_m2: float
-    geom: shapely.MultiPolygon
+    geom: shapely.MultiPolygon | bytes
 
 
 def source_circles(graph: WalkGraph, node_dist: np.ndarray, source: int, edge: int, offset_m: float,
@@ -99,26 +102,28 @@ def sources_blocks(graph: WalkGraph, sources: Snapped, params: WalkParams) -> Bl
 
 
 def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: int = 1, lonlat: bool = False,
-            progress: Callable[[int], None] | None = None) -> Iterator[Circle]:
+            ewkb: bool = False, progress: Callable[[int], None] | None = None) -> Iterator[Circle]:
     """Walking circles of every on-network source for every walking time in `params`.
 
     The blocks around the sources (`sources_blocks`) are found first, in this process,
     and their holes completed; with workers > 1 the holes are shared out to forked
     processes, then the sources (the graph and the blocks are inherited, not copied);
     results come back in source order chunk by chunk. With `lonlat` the polygons are
-    returned in EPSG:4326, transformed by the workers.
+    returned in EPSG:4326, transformed by the workers; with `ewkb` too, as EWKB encoded by
+    the workers (what a binary COPY into PostGIS takes).
     """
     chunks = [np.arange(i, min(i + CHUNK, len(sources.edge))) for i in range(0, len(sources.edge), CHUNK)]
     blocks = sources_blocks(graph, sources, params)
+    lonlat = lonlat or ewkb
     if workers <= 1 or len(chunks) <= 1:
         _complete(graph, blocks, lonlat)
         for chunk in chunks:
-            yield from _chunk_circles(graph, sources, params, blocks, chunk, lonlat)
+            yield from _chunk_circles(graph, sources, params, blocks, chunk, lonlat, ewkb)
             if progress:
                 progress(len(chunk))
         return
     global _SHARED
-    _SHARED = (graph, sources, params, blocks, lonlat)
+    _SHARED = (graph, sources, params, blocks, lonlat, ewkb)
     try:
         with _pool(workers) as pool:
             _complete(graph, blocks, lonlat, HOLE_PARTS_PER_WORKER * workers, partial(pool.map, _holes_in_worker))
@@ -145,7 +150,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
-_SHARED: tuple[WalkGraph, Snapped, WalkParams, Blocks | None, bool] | None = None
+_SHARED: tuple[WalkGraph, Snapped, WalkParams, Blocks | None, bool, bool] | None = None
 
 
 def _holes_in_worker(faces: np.ndarray) -> Holes:
@@ -153,15 +158,15 @@ def _holes_in_worker(faces: np.ndarray) -> Holes:
 
 
 def _chunk_in_worker(chunk: np.ndarray) -> list[Circle]:
-    graph, sources, params, blocks, lonlat = _SHARED
-    return list(_chunk_circles(graph, sources, params, blocks, chunk, lonlat))
+    return list(_chunk_circles(*_SHARED[:4], chunk, *_SHARED[4:]))
 
 
 def _chunk_circles(graph: WalkGraph, sources: Snapped, params: WalkParams, blocks: Blocks | None,
-                   chunk: np.ndarray, lonlat: bool) -> Iterator[Circle]:
+                   chunk: np.ndarray, lonlat: bool, ewkb: bool = False) -> Iterator[Circle]:
     cutter = LineCutter(graph)
     longest = params.limit_m(max(params.minutes))
     for i, node_dist in distances_from(graph, sources, chunk, longest):
         if sources.on_network[i]:
-            yield from source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
-                                      params, cutter, blocks, lonlat)
+            for circle in source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
+                                         params, cutter, blocks, lonlat):
+                yield dataclasses.replace(circle, geom=to_ewkb(circle.geom, binary=True)) if ewkb else circle
