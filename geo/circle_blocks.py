@@ -24,7 +24,7 @@ from scipy.sparse import csr_matrix
 
 from geo.graph import WalkGraph
 from geo.polygon_union import GRID_M, arc_tolerance, buffer_union, cut, shrink
-from geo.street_faces import trace
+from geo.street_faces import cycle_order, half_edge_points, trace
 from geo.street_pieces import LineCutter, Pieces
 
 
@@ -70,6 +70,8 @@ class Blocks:
     within: np.ndarray
     has_within: np.ndarray
     usable: np.ndarray
+    half_face: np.ndarray | None
+    half_next: np.ndarray | None
     relevant: csr_matrix | None = None
     hole_rings: np.ndarray | None = None
     hole_ring_block: np.ndarray | None = None
@@ -100,14 +102,21 @@ class Blocks:
             faces, side_face, side_edge = traced.polygons, traced.side_face, edges[traced.side_line]
             usable = shapely.is_valid(faces)  # not a block whose outline touches itself round a loop inside
             usable[shapely.STRtree(faces).query(shapely.points(traced.islands), predicate="within")[1]] = False
+        number = np.arange(len(faces))
         if window is not None:
             bounds = shapely.bounds(faces)
             inside = np.all((bounds[:, :2] >= window[:2]) & (bounds[:, 2:] <= window[2:]), axis=1)
-            number = np.cumsum(inside) - 1
+            number = np.where(inside, np.cumsum(inside) - 1, -1)
             faces, usable = faces[inside], usable[inside]
             side_face, side_edge = number[side_face[inside[side_face]]], side_edge[inside[side_face]]
         if len(faces) == 0:
             return None
+        half_face = half_next = None
+        if traced is not None:  # the half-edges by the graph's edge numbers (2e from u, 2e + 1 from v)
+            numbered = np.column_stack([2 * edges, 2 * edges + 1]).ravel()
+            half_face, half_next = np.full(2 * len(graph.lines), -1), np.full(2 * len(graph.lines), -1)
+            half_face[numbered] = np.where(traced.half_face >= 0, number[traced.half_face], -1)
+            half_next[numbered] = np.where(traced.half_next >= 0, numbered[traced.half_next], -1)
         sides = csr_matrix((np.ones(len(side_face), dtype=np.int32), (side_face, side_edge)),
                            shape=(len(faces), len(graph.lines)))
         alone = edges[np.diff(sides.tocsc().indptr)[edges] == 0]  # not along any block's outline
@@ -126,8 +135,8 @@ class Blocks:
         line_start = np.searchsorted(owner, np.arange(len(graph.lines) + 1))
         step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
         step[line_start[:-1]] = 1.0  # a gap between lines keeps the distances increasing
-        return cls(buffer_m, origin, xy - origin, line_start, np.cumsum(step), graph.tree, faces, sides, sides.T.tocsr(), borders,
-                   within, has_within, usable)
+        return cls(buffer_m, origin, xy - origin, line_start, np.cumsum(step), graph.tree, faces, sides,
+                   sides.T.tocsr(), borders, within, has_within, usable, half_face, half_next)
 
     def complete(self, parts: int = 1,
                  cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
@@ -204,7 +213,9 @@ class Blocks:
         fringe = Pieces(pieces.edge[~covered], pieces.start_m[~covered], pieces.end_m[~covered])
         lines = self._paths(fringe, cutter)
         shells: list[np.ndarray] = []
-        if len(full):
+        if len(full) and self.half_face is not None:
+            shells = self._outline(pieces.edge[whole], is_full)
+        elif len(full):
             region = shapely.coverage_union_all(self.polygons[full])
             xy, ring = shapely.get_coordinates(shapely.get_rings(shapely.get_parts(shapely.orient_polygons(region))),
                                                return_index=True)
@@ -229,6 +240,22 @@ class Blocks:
         """Keep the holes transformed by `to` too, for `polygon(..., to)` (after `complete`)."""
         self.hole_rings_to = shapely.transform(self.hole_rings,
                                                lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
+
+    def _outline(self, whole: np.ndarray, is_full: np.ndarray) -> list[np.ndarray]:
+        """The outline of the full blocks (`is_full`, by block; the last entry: no block) as
+        rings from `origin`, the blocks on their left: the half-edges of the `whole` edges
+        with a full block on their left and none on their right, each followed by the next
+        such round the node it ends at."""
+        half = np.column_stack([2 * whole, 2 * whole + 1]).ravel()
+        half = np.sort(half[(is_full[self.half_face[half]] > 0) & (is_full[self.half_face[half ^ 1]] == 0)])
+        after = self.half_next[half]
+        across = is_full[self.half_face[after ^ 1]] > 0
+        while across.any():  # the full blocks go on across `after`: turn round the node into the next one
+            after[across] = self.half_next[after[across] ^ 1]
+            across[across] = is_full[self.half_face[after[across] ^ 1]] > 0
+        order, ring = cycle_order(np.searchsorted(half, after))
+        points, count = half_edge_points(self.line_xy, self.line_start[:-1], self.line_start[1:] - 1, half[order])
+        return split(points, np.repeat(ring[order], count))
 
     def _lines(self, edges: np.ndarray) -> list[np.ndarray]:
         """These edges' lines as coordinates from `origin`."""
