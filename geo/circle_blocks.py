@@ -46,7 +46,7 @@ class Blocks:
     """The blocks of the network (faces of its street lines) and their holes.
 
     `polygons` are the blocks; `sides` (blocks × edges) the edges lying along each
-    block's outline (an edge noded apart lies along it in pieces: `borders` then holds
+    block's outline (`edge_blocks`: each edge's one or two blocks, -1 for none) (an edge noded apart lies along it in pieces: `borders` then holds
     it); `within[e]` the block an edge lies in without being a side of it (a dead end;
     -1 for none; `has_within` marks the blocks with such edges). `usable` marks the blocks that can be full: no island in the block
     nor in its hole. `complete` finds the holes (`hole_rings`, each with its block in
@@ -65,7 +65,7 @@ class Blocks:
     tree: shapely.STRtree
     polygons: np.ndarray
     sides: csr_matrix
-    sides_t: csr_matrix
+    edge_blocks: np.ndarray
     borders: csr_matrix
     within: np.ndarray
     has_within: np.ndarray
@@ -136,7 +136,7 @@ class Blocks:
         step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
         step[line_start[:-1]] = 1.0  # a gap between lines keeps the distances increasing
         return cls(buffer_m, origin, xy - origin, line_start, np.cumsum(step), graph.tree, faces, sides,
-                   sides.T.tocsr(), borders, within, has_within, usable, half_face, half_next)
+                   _edge_blocks(sides), borders, within, has_within, usable, half_face, half_next)
 
     def complete(self, parts: int = 1,
                  cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
@@ -203,13 +203,14 @@ class Blocks:
         whole = (pieces.start_m <= 0) & (pieces.end_m >= length[pieces.edge])
         not_whole = np.ones(len(length), dtype=np.int32)
         not_whole[pieces.edge[whole]] = 0
-        candidate = np.zeros(len(self.polygons) + 1, dtype=bool)
-        candidate[self.sides_t[pieces.edge[whole]].indices] = True
+        candidate = np.zeros(len(self.polygons) + 1, dtype=bool)  # the last: no block
+        candidate[self.edge_blocks[pieces.edge[whole]]] = True
         candidates = np.flatnonzero(candidate[:-1] & self.usable)
         full = candidates[self.relevant[candidates] @ not_whole == 0]
         is_full = np.zeros(len(self.polygons) + 1, dtype=np.int32)  # the last: no block
         is_full[full] = 1
-        covered = (whole & (self.sides_t[pieces.edge] @ is_full[:-1] > 0)) | (is_full[self.within[pieces.edge]] > 0)
+        beside = is_full[self.edge_blocks[pieces.edge]]
+        covered = (whole & ((beside[:, 0] > 0) | (beside[:, 1] > 0))) | (is_full[self.within[pieces.edge]] > 0)
         fringe = Pieces(pieces.edge[~covered], pieces.start_m[~covered], pieces.end_m[~covered])
         lines = self._paths(fringe, cutter)
         shells: list[np.ndarray] = []
@@ -259,8 +260,7 @@ class Blocks:
 
     def _lines(self, edges: np.ndarray) -> list[np.ndarray]:
         """These edges' lines as coordinates from `origin`."""
-        start, end = self.line_start[edges].tolist(), self.line_start[edges + 1].tolist()
-        return [self.line_xy[a:b] for a, b in zip(start, end, strict=True)]
+        return _slices(self.line_xy, self.line_start[edges], self.line_start[edges + 1])
 
     def _paths(self, pieces: Pieces, cutter: LineCutter) -> list[np.ndarray]:
         """The pieces' lines as coordinates from `origin`: whole edges' as kept, the others cut
@@ -276,13 +276,15 @@ class Blocks:
         along = begin + metric * np.stack([pieces.start_m[partial] / safe, pieces.end_m[partial] / safe])
         a = np.clip(np.searchsorted(self.line_along, along[0], side="right") - 1, first, last - 1)
         b = np.clip(np.searchsorted(self.line_along, along[1], side="left"), first + 1, last)
-        ends = [self._at(a, along[0]), self._at(b - 1, along[1])]
-        inner = (b - a - 1).tolist()
-        start, stop = (a + 1).tolist(), b.tolist()
-        out += [np.concatenate([ends[0][k:k + 1], self.line_xy[i:j], ends[1][k:k + 1]]) if n else
-                np.concatenate([ends[0][k:k + 1], ends[1][k:k + 1]])
-                for k, (i, j, n) in enumerate(zip(start, stop, inner, strict=True))]
-        return out
+        inner = b - a - 1
+        count = inner + 2  # the two cut points and the vertices between them
+        at = np.cumsum(count) - count
+        points = np.empty((int(count.sum()), 2))
+        points[at] = self._at(a, along[0])
+        points[at + count - 1] = self._at(b - 1, along[1])
+        step = np.arange(int(inner.sum())) - np.repeat(np.cumsum(inner) - inner, inner)  # along each run
+        points[np.repeat(at + 1, inner) + step] = self.line_xy[np.repeat(a + 1, inner) + step]
+        return out + _slices(points, at, at + count)
 
     def _at(self, segment: np.ndarray, along: np.ndarray) -> np.ndarray:
         """The points this far along (`line_along` units) on these segments (from vertex `segment`)."""
@@ -312,11 +314,25 @@ def _rings(paths: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
 
 def split(xy: np.ndarray, owner: np.ndarray, closed: bool = False) -> list[np.ndarray]:
     """Coordinates grouped by their (sorted) owner, one array each; `closed` rings lose their closing vertex."""
-    if len(xy) == 0:
-        return []
     cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
-    parts = np.split(xy, cuts)
-    return [p[:-1] for p in parts] if closed else parts
+    start, end = np.r_[0, cuts], np.r_[cuts, len(xy)]
+    return _slices(xy, start, end - 1 if closed else end) if len(xy) else []
+
+
+def _slices(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[np.ndarray]:
+    """xy[start[i]:end[i]] for each i (views; faster than np.split for many small pieces)."""
+    return [xy[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+
+
+def _edge_blocks(sides: csr_matrix) -> np.ndarray:
+    """Edges × 2: the blocks an edge is a side of (an edge lies along at most two), -1 for none."""
+    by_edge = sides.T.tocsr()
+    count = np.diff(by_edge.indptr)
+    out = np.full((by_edge.shape[0], 2), -1, dtype=np.int64)
+    out[count > 0, 0] = by_edge.indices[by_edge.indptr[:-1][count > 0]]
+    out[count > 1, 1] = by_edge.indices[by_edge.indptr[:-1][count > 1] + 1]
+    return out
+
 
 def _polygonized(graph: WalkGraph, edges: np.ndarray, noded: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The faces of these edges' lines by GEOS's polygonize (noded first if they cross
