@@ -22,10 +22,24 @@ import shapely
 from pyproj import Transformer
 from scipy.sparse import csr_matrix
 
+from geo import ewkb
+from geo.crs import STORAGE_EPSG
 from geo.graph import WalkGraph
 from geo.polygon_union import GRID_M, arc_tolerance, buffer_union, cut, shrink
 from geo.street_faces import cycle_order, half_edge_points, trace
 from geo.street_pieces import LineCutter, Pieces
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A circle as `Blocks.fill` builds it: the union's parts (Polygons, metric CRS), the
+    full blocks' holes it has (indices into `Blocks.hole_rings`) with the part each lies
+    in, and its area (m²)."""
+
+    parts: np.ndarray
+    holes: np.ndarray
+    owner: np.ndarray
+    area_m2: float
 
 
 class Holes(NamedTuple):
@@ -77,6 +91,7 @@ class Blocks:
     hole_ring_block: np.ndarray | None = None
     hole_area: np.ndarray | None = None
     hole_rings_to: np.ndarray | None = None
+    hole_wkb_to: list[bytes] | None = None
 
     @classmethod
     def build(cls, graph: WalkGraph, buffer_m: float, window: tuple[float, float, float, float] | None = None
@@ -195,10 +210,13 @@ class Blocks:
         return Holes(xy, np.repeat(np.arange(len(rings)), [len(r) for r in rings]), ring_block, islands,
                      block, edge)
 
-    def polygon(self, pieces: Pieces, cutter: LineCutter, to: Transformer | None = None
-                ) -> tuple[shapely.MultiPolygon, float]:
-        """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe,
-        and its area (m²); transformed by `to` if given (the holes as `holes_to` has them)."""
+    def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
+        """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
+        return self.shape(self.fill(pieces, cutter))
+
+    def fill(self, pieces: Pieces, cutter: LineCutter) -> Filled:
+        """The union of the full blocks grown by the buffer and of the fringe's buffers, and
+        the full blocks' holes in it (see `polygon`)."""
         length = cutter.graph.length_m
         whole = (pieces.start_m <= 0) & (pieces.end_m >= length[pieces.edge])
         not_whole = np.ones(len(length), dtype=np.int32)
@@ -222,25 +240,45 @@ class Blocks:
                                                return_index=True)
             shells = split(xy - self.origin, ring, closed=True)
         filled = buffer_union(shells, lines, self.buffer_m, self.origin)
-        chosen = is_full[self.hole_ring_block] > 0
-        area = float(shapely.area(filled).sum() - self.hole_area[chosen].sum())
-        owner = np.zeros(int(chosen.sum()), dtype=np.int64)
+        holes = np.flatnonzero(is_full[self.hole_ring_block] > 0)
+        owner = np.zeros(len(holes), dtype=np.int64)
         if len(filled) > 1:  # each hole lies inside one part, away from its boundary
-            at, part = shapely.STRtree(filled).query(shapely.get_point(self.hole_rings[chosen], 0), predicate="within")
+            at, part = shapely.STRtree(filled).query(shapely.get_point(self.hole_rings[holes], 0), predicate="within")
             owner[at] = part
-        holes = self.hole_rings[chosen]
+        return Filled(filled, holes, owner, float(shapely.area(filled).sum() - self.hole_area[holes].sum()))
+
+    def shape(self, filled: Filled, to: Transformer | None = None) -> shapely.MultiPolygon:
+        """The polygon `fill` found, transformed by `to` if given (after `holes_to(to)`)."""
+        parts, rings = filled.parts, self.hole_rings
         if to is not None:
-            filled = shapely.transform(filled, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
-            holes = self.hole_rings_to[chosen]
-        out = [shapely.polygons(shapely.get_exterior_ring(part),
-                                holes=np.concatenate([shapely.get_rings(part)[1:], holes[owner == k]]))
-               for k, part in enumerate(filled)]
-        return shapely.multipolygons(out), area
+            parts, rings = shapely.transform(parts, partial(_apply, to)), self.hole_rings_to
+        holes = rings[filled.holes]
+        return shapely.multipolygons([shapely.polygons(shapely.get_exterior_ring(part),
+                                                       holes=np.concatenate([shapely.get_rings(part)[1:],
+                                                                             holes[filled.owner == k]]))
+                                      for k, part in enumerate(parts)])
+
+    def ewkb(self, filled: Filled, to: Transformer) -> bytes:
+        """The polygon `fill` found, transformed by `to` (after `holes_to(to)`), as EWKB with
+        SRID 4326: the full blocks' holes as encoded once by `holes_to`."""
+        rings, part = shapely.get_rings(filled.parts, return_index=True)
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        xy = _apply(to, xy)
+        own = _slices(xy, *_runs(ring))
+        polygons: list[list[bytes]] = [[] for _ in range(len(filled.parts))]
+        for k, coordinates in zip(part.tolist(), own, strict=True):
+            polygons[k].append(ewkb.ring(coordinates))
+        for k, hole in zip(filled.owner.tolist(), filled.holes.tolist(), strict=True):
+            polygons[k].append(self.hole_wkb_to[hole])
+        return ewkb.multipolygon(polygons, STORAGE_EPSG)
+
 
     def holes_to(self, to: Transformer) -> None:
-        """Keep the holes transformed by `to` too, for `polygon(..., to)` (after `complete`)."""
-        self.hole_rings_to = shapely.transform(self.hole_rings,
-                                               lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
+        """Keep the holes transformed by `to` too, as rings and as WKB, for `shape` and
+        `ewkb` (after `complete`)."""
+        self.hole_rings_to = shapely.transform(self.hole_rings, partial(_apply, to))
+        xy, ring = shapely.get_coordinates(self.hole_rings_to, return_index=True)
+        self.hole_wkb_to = [ewkb.ring(r) for r in _slices(xy, *_runs(ring))]
 
     def _outline(self, whole: np.ndarray, is_full: np.ndarray) -> list[np.ndarray]:
         """The outline of the full blocks (`is_full`, by block; the last entry: no block) as
@@ -314,9 +352,19 @@ def _rings(paths: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
 
 def split(xy: np.ndarray, owner: np.ndarray, closed: bool = False) -> list[np.ndarray]:
     """Coordinates grouped by their (sorted) owner, one array each; `closed` rings lose their closing vertex."""
-    cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
-    start, end = np.r_[0, cuts], np.r_[cuts, len(xy)]
+    start, end = _runs(owner)
     return _slices(xy, start, end - 1 if closed else end) if len(xy) else []
+
+
+def _runs(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal (sorted) owners starts and ends."""
+    cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
+    return np.r_[0, cuts], np.r_[cuts, len(owner)]
+
+
+def _apply(to: Transformer, xy: np.ndarray) -> np.ndarray:
+    """Coordinates (n × 2) transformed by `to`."""
+    return np.column_stack(to.transform(xy[:, 0], xy[:, 1]))
 
 
 def _slices(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[np.ndarray]:

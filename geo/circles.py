@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -66,21 +65,26 @@ class Circle:
 
 def source_circles(graph: WalkGraph, node_dist: np.ndarray, source: int, edge: int, offset_m: float,
                    params: WalkParams, cutter: LineCutter, blocks: Blocks | None = None,
-                   lonlat: bool = False) -> list[Circle]:
+                   lonlat: bool = False, ewkb: bool = False) -> list[Circle]:
     """All rings of one source, smallest first, each built on its own (with `blocks` if given;
-    in EPSG:4326 with `lonlat`, the blocks' holes transformed by `Blocks.holes_to` before)."""
+    in EPSG:4326 with `lonlat`, as EWKB with `ewkb`: the blocks' holes transformed by
+    `Blocks.holes_to` before)."""
     out: list[Circle] = []
-    to = graph.to_storage if lonlat else None
+    to = graph.to_storage if lonlat or ewkb else None
     for minutes in params.minutes:
         limit = params.limit_m(minutes)
         pieces = reached(graph, node_dist, limit, edge, offset_m)
         if blocks:
-            geom, area = blocks.polygon(pieces, cutter, to)
+            filled = blocks.fill(pieces, cutter)
+            area = filled.area_m2
+            geom = blocks.ewkb(filled, to) if ewkb else blocks.shape(filled, to)
         else:
             geom = polygon(cutter.lines(pieces), params.buffer_m)
             area = geom.area
             if to is not None:
                 geom = shapely.transform(geom, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
+            if ewkb:
+                geom = to_ewkb(geom, binary=True)
         out.append(Circle(source, minutes, limit, pieces.length_m, area, geom))
     return out
 
@@ -167,6 +171,5 @@ def _chunk_circles(graph: WalkGraph, sources: Snapped, params: WalkParams, block
     longest = params.limit_m(max(params.minutes))
     for i, node_dist in distances_from(graph, sources, chunk, longest):
         if sources.on_network[i]:
-            for circle in source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
-                                         params, cutter, blocks, lonlat):
-                yield dataclasses.replace(circle, geom=to_ewkb(circle.geom, binary=True)) if ewkb else circle
+            yield from source_circles(graph, node_dist, i, int(sources.edge[i]), float(sources.offset_m[i]),
+                                      params, cutter, blocks, lonlat, ewkb)

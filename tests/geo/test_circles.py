@@ -11,6 +11,7 @@ from shapely import ops
 
 from geo import reach, snap
 from geo.circles import WalkParams, circles, sources_blocks
+from geo.crs import to_ewkb
 from geo.stations import is_open
 from geo.street_pieces import LineCutter, Pieces, polygon, reached, substrings
 from tests.geo import networks
@@ -167,17 +168,19 @@ def test_blocks_give_the_plain_buffer_union_where_blocks_are_partly_reached(seed
                              float(sources.offset_m[i]))
             assert np.any(pieces.end_m - pieces.start_m < graph.length_m[pieces.edge])  # partly reached
             lines = cutter.lines(pieces)
-            (fast, area), plain = blocks.polygon(pieces, cutter), polygon(lines, params.buffer_m)
-            assert fast.is_valid and plain.is_valid and area == pytest.approx(fast.area, rel=1e-9)
+            filled, plain = blocks.fill(pieces, cutter), polygon(lines, params.buffer_m)
+            fast = blocks.shape(filled)
+            assert fast.is_valid and plain.is_valid and filled.area_m2 == pytest.approx(fast.area, rel=1e-9)
             # the independent reference: exact distances and GEOS's fine buffers
             assert networks.is_buffer(fast, lines, params.buffer_m)
             assert networks.is_buffer(plain, lines, params.buffer_m)
             assert networks.holes(fast) == networks.holes(plain)
     # in EPSG:4326 (the holes transformed once, the rest per circle): the same polygons
     back = graph.to_metric()
-    for metric, lonlat in zip(circles(graph, sources, params), circles(graph, sources, params, lonlat=True),
-                              strict=True):
-        assert lonlat.area_m2 == metric.area_m2 and lonlat.geom.is_valid
+    for metric, lonlat, encoded in zip(circles(graph, sources, params), circles(graph, sources, params, lonlat=True),
+                                       circles(graph, sources, params, ewkb=True), strict=True):
+        assert lonlat.area_m2 == metric.area_m2 == encoded.area_m2 and lonlat.geom.is_valid
+        assert encoded.geom == to_ewkb(lonlat.geom, binary=True)  # the holes' rings encoded once
         assert shapely.transform(lonlat.geom, lambda xy: np.column_stack(back.transform(*xy.T))).equals_exact(
             metric.geom, tolerance=1e-6)
 
