@@ -60,15 +60,18 @@ class Blocks:
     """The blocks of the network (faces of its street lines) and their holes.
 
     `polygons` are the blocks; `sides` (blocks × edges) the edges lying along each
-    block's outline (`edge_blocks`: each edge's one or two blocks, -1 for none) (an edge noded apart lies along it in pieces: `borders` then holds
-    it); `within[e]` the block an edge lies in without being a side of it (a dead end;
-    -1 for none; `has_within` marks the blocks with such edges). `usable` marks the blocks that can be full: no island in the block
-    nor in its hole. `complete` finds the holes (`hole_rings`, each with its block in
-    `hole_ring_block`) and `relevant` (blocks × edges): the edges that must be reached
-    whole for a block to be full: its sides and borders, and every other edge whose
-    buffer reaches into its hole. Lengths in metres, metric CRS; `line_xy` holds the
-    edges' lines as coordinates from `origin`, line e's from `line_start[e]` on, and each vertex's distance
-    along them all (`line_along`, a metre between lines).
+    block's outline, `edge_blocks` each edge's one or two blocks (-1 for none). If the
+    lines had to be `noded` first, an edge noded apart lies along a block in pieces:
+    `borders` then holds it. `within[e]` is the block an edge lies in without being a
+    side of it (a dead end; -1 for none; `has_within` marks those blocks). `usable`
+    marks the blocks that can be full: no island in the block nor in its hole.
+    `complete` finds the holes (`hole_rings`, each with its block in `hole_ring_block`)
+    and `relevant` (blocks × edges): the edges that must be reached whole for a block to
+    be full: its sides and borders, and every other edge whose buffer reaches into its
+    hole. Traced blocks keep their half-edges (`half_face`, `half_next`, see
+    `geo.street_faces.Faces`). Lengths in metres, metric CRS; `lines` are the edges'
+    lines, `line_xy` their coordinates from `origin` (line e's from `line_start[e]` on),
+    `line_along` each vertex's distance along them all (a metre between lines).
     """
 
     buffer_m: float
@@ -76,7 +79,7 @@ class Blocks:
     line_xy: np.ndarray
     line_start: np.ndarray
     line_along: np.ndarray
-    tree: shapely.STRtree
+    lines: np.ndarray
     polygons: np.ndarray
     sides: csr_matrix
     edge_blocks: np.ndarray
@@ -84,6 +87,7 @@ class Blocks:
     within: np.ndarray
     has_within: np.ndarray
     usable: np.ndarray
+    noded: bool
     half_face: np.ndarray | None
     half_next: np.ndarray | None
     relevant: csr_matrix | None = None
@@ -150,8 +154,8 @@ class Blocks:
         line_start = np.searchsorted(owner, np.arange(len(graph.lines) + 1))
         step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
         step[line_start[:-1]] = 1.0  # a gap between lines keeps the distances increasing
-        return cls(buffer_m, origin, xy - origin, line_start, np.cumsum(step), graph.tree, faces, sides,
-                   _edge_blocks(sides), borders, within, has_within, usable, half_face, half_next)
+        return cls(buffer_m, origin, xy - origin, line_start, np.cumsum(step), graph.lines, faces, sides,
+                   _edge_blocks(sides), borders, within, has_within, usable, noded, half_face, half_next)
 
     def complete(self, parts: int = 1,
                  cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
@@ -179,27 +183,31 @@ class Blocks:
     def cut_holes(self, faces: np.ndarray) -> Holes:
         """The holes of these blocks, and the edges (not sides) whose buffers reach into them.
 
-        A block shrunk by the buffer is what its sides' buffers leave of it. In a convex
-        block no line outside it comes nearer a point inside than its outline does, so
-        only the non-convex blocks and those with a dead end inside are looked at for
-        other lines within reach (the buffer less a round join's sag: nearer than that
-        they cut the hole), whose buffers are then taken from the hole.
+        A block shrunk by the buffer is what its sides' buffers leave of it. Lines coming
+        within the buffer less a round join's sag of it cut it: their buffers are taken
+        from the hole. In a traced (planar) network only the lines inside a block can:
+        no line outside it comes nearer a point inside it than its outline does (the way
+        there crosses the outline); noded, a line may run along the outline, then into it.
         """
         xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(self.polygons[faces]), return_index=True)
-        shells = split(xy - self.origin, ring, closed=True)
-        holes = [shrink(shell, self.buffer_m) for shell in shells]
-        check = np.flatnonzero((~_convex(shells) | self.has_within[faces]) & np.array([len(h) > 0 for h in holes]))
-        owner = np.repeat(check, [len(holes[k]) for k in check])
-        pieces = shapely.polygons(_rings([r for k in check for r in holes[k]], self.origin))
+        holes = [shrink(shell, self.buffer_m) for shell in split(xy - self.origin, ring, closed=True)]
         reach = self.buffer_m - arc_tolerance(self.buffer_m)
-        at, edge = self.tree.query(pieces, predicate="dwithin", distance=reach)
-        block = faces[owner[at]]
-        keep = np.ones(len(block), dtype=bool)
-        if len(block):
-            keep = np.asarray(self.sides[block, edge]).ravel() == 0
-        at, edge, block = at[keep], edge[keep], block[keep]
-        for k in np.unique(owner[at]):
-            left = cut(holes[k], self._lines(np.unique(edge[owner[at] == k])), self.buffer_m, self.origin)
+        solid = np.flatnonzero([len(h) > 0 for h in holes])
+        if self.noded:  # a line may leave a block's outline into it: look for lines near each hole
+            pieces = shapely.multipolygons([shapely.polygons(_rings(holes[k], self.origin)) for k in solid])
+            at, edge = shapely.STRtree(self.lines).query(pieces, predicate="dwithin", distance=reach)
+            at = solid[at]
+            keep = np.asarray(self.sides[faces[at], edge]).ravel() == 0 if len(at) else np.ones(0, dtype=bool)
+            at, edge = at[keep], edge[keep]
+        else:  # only lines inside a block can come nearer a point in it than its outline
+            edge = np.flatnonzero(np.isin(self.within, faces[solid]))
+            at = np.searchsorted(faces, self.within[edge])  # the blocks come sorted
+            if len(edge):
+                hole = shapely.multipolygons([shapely.polygons(_rings(holes[k], self.origin)) for k in at])
+                near = shapely.distance(self.lines[edge], hole) < reach
+                edge, at = edge[near], at[near]
+        for k in np.unique(at):
+            left = cut(holes[k], self._lines(edge[at == k]), self.buffer_m, self.origin)
             island = np.any(shapely.get_num_interior_rings(left) > 0)
             cut_xy, cut_ring = shapely.get_coordinates(shapely.get_exterior_ring(left), return_index=True)
             holes[k] = None if island else split(cut_xy - self.origin, cut_ring, closed=True)
@@ -208,7 +216,7 @@ class Blocks:
         islands = faces[np.array([h is None for h in holes], dtype=bool)]
         xy = np.concatenate(rings) if rings else np.empty((0, 2))
         return Holes(xy, np.repeat(np.arange(len(rings)), [len(r) for r in rings]), ring_block, islands,
-                     block, edge)
+                     faces[at], edge)
 
     def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
         """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
@@ -329,17 +337,6 @@ class Blocks:
         d0, d1 = self.line_along[segment], self.line_along[segment + 1]
         t = np.where(d1 > d0, (along - d0) / np.where(d1 > d0, d1 - d0, 1.0), 0.0)
         return self.line_xy[segment] + t[:, None] * (self.line_xy[segment + 1] - self.line_xy[segment])
-
-
-def _convex(shells: list[np.ndarray]) -> np.ndarray:
-    """Which of these counter-clockwise rings (closing vertex not repeated) turn left or go straight at every vertex."""
-    xy = np.concatenate(shells)
-    ring = np.repeat(np.arange(len(shells)), [len(r) for r in shells])
-    first = np.searchsorted(ring, ring)
-    count = np.bincount(ring, minlength=len(shells))[ring]
-    at = np.arange(len(ring)) - first
-    (ax, ay), (bx, by) = (xy - xy[first + (at - 1) % count]).T, (xy[first + (at + 1) % count] - xy).T
-    return np.bincount(ring[ax * by - ay * bx < 0], minlength=len(shells)) == 0
 
 
 def _rings(paths: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
