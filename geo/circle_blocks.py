@@ -194,8 +194,8 @@ class Blocks:
         reach = self.buffer_m - arc_tolerance(self.buffer_m)
         solid = np.flatnonzero([len(h) > 0 for h in holes])
         if self.noded:  # a line may leave a block's outline into it: look for lines near each hole
-            pieces = shapely.multipolygons([shapely.polygons(_rings(holes[k], self.origin)) for k in solid])
-            at, edge = shapely.STRtree(self.lines).query(pieces, predicate="dwithin", distance=reach)
+            at, edge = shapely.STRtree(self.lines).query(self._hole_shapes(holes, solid), predicate="dwithin",
+                                                         distance=reach)
             at = solid[at]
             keep = np.asarray(self.sides[faces[at], edge]).ravel() == 0 if len(at) else np.ones(0, dtype=bool)
             at, edge = at[keep], edge[keep]
@@ -203,8 +203,7 @@ class Blocks:
             edge = np.flatnonzero(np.isin(self.within, faces[solid]))
             at = np.searchsorted(faces, self.within[edge])  # the blocks come sorted
             if len(edge):
-                hole = shapely.multipolygons([shapely.polygons(_rings(holes[k], self.origin)) for k in at])
-                near = shapely.distance(self.lines[edge], hole) < reach
+                near = shapely.distance(self.lines[edge], self._hole_shapes(holes, at)) < reach
                 edge, at = edge[near], at[near]
         for k in np.unique(at):
             left = cut(holes[k], self._lines(edge[at == k]), self.buffer_m, self.origin)
@@ -217,6 +216,12 @@ class Blocks:
         xy = np.concatenate(rings) if rings else np.empty((0, 2))
         return Holes(xy, np.repeat(np.arange(len(rings)), [len(r) for r in rings]), ring_block, islands,
                      faces[at], edge)
+
+    def _hole_shapes(self, holes: list[list[np.ndarray]], which: np.ndarray) -> np.ndarray:
+        """MultiPolygons of these blocks' holes (rings from `shrink`, metres from `origin`)."""
+        out = np.empty(len(which), dtype=object)
+        out[:] = [shapely.MultiPolygon(list(shapely.polygons(_rings(holes[k], self.origin)))) for k in which]
+        return out
 
     def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
         """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
