@@ -89,7 +89,11 @@ def _valid_polygons(rings: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
     made = shapely.linearrings(np.concatenate([rings[k] for k in order]) + origin,
                                indices=np.repeat(np.arange(len(order)), size[order]))
     out = shapely.polygons(made, indices=owner[order])
-    touching = ~shapely.is_valid(out)
+    # Clipper2's rings never cross; one may pass a vertex twice (touching itself): not OGC
+    by_vertex = np.lexsort((xy[:, 1], xy[:, 0], ring))
+    twice = np.all(xy[by_vertex][1:] == xy[by_vertex][:-1], axis=1) & (ring[by_vertex][1:] == ring[by_vertex][:-1])
+    touching = np.zeros(len(out), dtype=bool)
+    touching[owner[ring[by_vertex][1:][twice]]] = True
     if touching.any():
         out = np.concatenate([out[~touching],
                               shapely.get_parts(shapely.make_valid(out[touching], method="structure"))])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from geo.polygon_union import GRID_M, arc_tolerance, buffer_union, buffered, cut, shrink
+from geo.polygon_union import GRID_M, _valid_polygons, arc_tolerance, buffer_union, buffered, cut, shrink
 from tests.geo import networks
 
 
@@ -79,3 +79,10 @@ def test_a_ring_road_inside_another_is_an_island_in_its_hole() -> None:
     outer, inner = sorted(got.geoms, key=lambda p: -p.area)
     assert len(outer.interiors) == len(inner.interiors) == 1
     assert shapely.Polygon(outer.interiors[0]).contains(inner)
+
+
+def test_a_ring_passing_a_vertex_twice_is_split_into_valid_polygons() -> None:
+    # two squares touching at (2, 2), run as one ring: Clipper2 may give that, OGC does not take it
+    figure_eight = np.array([[0, 0], [2, 0], [2, 2], [4, 2], [4, 4], [2, 4], [2, 2], [0, 2]], dtype=float)
+    got = _valid_polygons([figure_eight], np.zeros(2))
+    assert len(got) == 2 and shapely.is_valid(got).all() and shapely.area(got).tolist() == [4.0, 4.0]
