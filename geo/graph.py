@@ -49,6 +49,13 @@ class WalkGraph:
         return adjacency(self.n_nodes, self.u, self.v, self.length_m)
 
     @cached_property
+    def incidence(self) -> csr_matrix:
+        """Node-by-edge incidence, to find the edges touching a set of nodes."""
+        rows = np.concatenate([self.u, self.v])
+        cols = np.concatenate([np.arange(len(self.u))] * 2)
+        return csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(self.n_nodes, len(self.u)))
+
+    @cached_property
     def tree(self) -> shapely.STRtree:
         """Spatial index over the edge lines."""
         return shapely.STRtree(self.lines)

@@ -36,8 +36,12 @@ def reached(graph: WalkGraph, node_dist: np.ndarray, limit_m: float, own_edge: i
     then within the limit); otherwise the spans [0, limit − du] and [L − (limit − dv), L].
     The source's own edge also gets the span within the limit on either side of it.
     """
-    near = node_dist <= limit_m
-    edges = np.flatnonzero(near[graph.u] | near[graph.v])
+    nodes = np.flatnonzero(node_dist <= limit_m)
+    start = graph.incidence.indptr[nodes]
+    count = graph.incidence.indptr[nodes + 1] - start
+    touching = np.zeros(len(graph.u), dtype=bool)  # a mask, not np.unique: cheaper for a few thousand
+    touching[graph.incidence.indices[np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())]] = True
+    edges = np.flatnonzero(touching)
     du, dv, length = node_dist[graph.u[edges]], node_dist[graph.v[edges]], graph.length_m[edges]
     whole = du + dv + length <= 2 * limit_m
     from_u = ~whole & (du < limit_m)
