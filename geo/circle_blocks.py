@@ -45,7 +45,8 @@ class Filled:
 class Holes(NamedTuple):
     """Some blocks' holes: their rings' coordinates (metres from `Blocks.origin`, closing
     vertex not repeated) with each one's ring, each ring's block, the blocks whose hole has
-    an island, and the (block, edge) pairs of edges other than sides that cut the holes."""
+    an island, and the (block, edge) pairs of edges other than sides that cut the holes;
+    with `Blocks.to`, the coordinates transformed too and each ring's WKB in that CRS."""
 
     xy: np.ndarray
     ring: np.ndarray
@@ -53,6 +54,8 @@ class Holes(NamedTuple):
     islands: np.ndarray
     cutter_block: np.ndarray
     cutter_edge: np.ndarray
+    xy_to: np.ndarray | None
+    wkb_to: list[bytes] | None
 
 
 @dataclass(eq=False)
@@ -71,7 +74,9 @@ class Blocks:
     hole. Traced blocks keep their half-edges (`half_face`, `half_next`, see
     `geo.street_faces.Faces`). Lengths in metres, metric CRS; `lines` are the edges'
     lines, `line_xy` their coordinates from `origin` (line e's from `line_start[e]` on),
-    `line_along` each vertex's distance along them all (a metre between lines).
+    `line_along` each vertex's distance along them all (a metre between lines). With
+    `to` set before `complete`, the holes are kept transformed by it too (`hole_rings_to`,
+    and their WKB: `hole_wkb_to`), for circles in EPSG:4326.
     """
 
     buffer_m: float
@@ -94,6 +99,7 @@ class Blocks:
     hole_rings: np.ndarray | None = None
     hole_ring_block: np.ndarray | None = None
     hole_area: np.ndarray | None = None
+    to: Transformer | None = None
     hole_rings_to: np.ndarray | None = None
     hole_wkb_to: list[bytes] | None = None
 
@@ -173,6 +179,12 @@ class Blocks:
         rings = shapely.linearrings(xy + self.origin, indices=ring) if len(xy) else np.empty(0, dtype=object)
         keep = self.usable[ring_block]
         self.hole_rings, self.hole_ring_block = rings[keep], ring_block[keep]
+        if self.to is not None:
+            xy_to = np.concatenate([h.xy_to for h in done])
+            rings_to = shapely.linearrings(xy_to, indices=ring) if len(xy) else np.empty(0, dtype=object)
+            self.hole_rings_to = rings_to[keep]
+            self.hole_wkb_to = [w for h in done for w in h.wkb_to]
+            self.hole_wkb_to = [self.hole_wkb_to[k] for k in np.flatnonzero(keep)]
         self.hole_area = shapely.area(shapely.polygons(self.hole_rings))
         rows = np.concatenate([h.cutter_block for h in done])
         cols = np.concatenate([h.cutter_edge for h in done])
@@ -214,8 +226,13 @@ class Blocks:
         ring_block = np.repeat(faces, [len(h) if h else 0 for h in holes])
         islands = faces[np.array([h is None for h in holes], dtype=bool)]
         xy = np.concatenate(rings) if rings else np.empty((0, 2))
-        return Holes(xy, np.repeat(np.arange(len(rings)), [len(r) for r in rings]), ring_block, islands,
-                     faces[at], edge)
+        ring = np.repeat(np.arange(len(rings)), [len(r) for r in rings])
+        xy_to, wkb_to = None, None
+        if self.to is not None:
+            xy_to = _apply(self.to, xy + self.origin)
+            start, end = _runs(ring)
+            wkb_to = [ewkb.ring(np.concatenate([r, r[:1]])) for r in _slices(xy_to, start, end)] if len(xy) else []
+        return Holes(xy, ring, ring_block, islands, faces[at], edge, xy_to, wkb_to)
 
     def _hole_shapes(self, holes: list[list[np.ndarray]], which: np.ndarray) -> np.ndarray:
         """MultiPolygons of these blocks' holes (rings from `shrink`, metres from `origin`)."""
@@ -261,7 +278,7 @@ class Blocks:
         return Filled(filled, holes, owner, float(shapely.area(filled).sum() - self.hole_area[holes].sum()))
 
     def shape(self, filled: Filled, to: Transformer | None = None) -> shapely.MultiPolygon:
-        """The polygon `fill` found, transformed by `to` if given (after `holes_to(to)`)."""
+        """The polygon `fill` found, transformed by `to` if given (the blocks' own `to`)."""
         parts, rings = filled.parts, self.hole_rings
         if to is not None:
             parts, rings = shapely.transform(parts, partial(_apply, to)), self.hole_rings_to
@@ -272,8 +289,8 @@ class Blocks:
                                       for k, part in enumerate(parts)])
 
     def ewkb(self, filled: Filled, to: Transformer) -> bytes:
-        """The polygon `fill` found, transformed by `to` (after `holes_to(to)`), as EWKB with
-        SRID 4326: the full blocks' holes as encoded once by `holes_to`."""
+        """The polygon `fill` found, transformed by `to` (the blocks' own `to`), as EWKB with
+        SRID 4326: the full blocks' holes as encoded once by `complete`."""
         rings, part = shapely.get_rings(filled.parts, return_index=True)
         xy, ring = shapely.get_coordinates(rings, return_index=True)
         xy = _apply(to, xy)
@@ -285,13 +302,6 @@ class Blocks:
             polygons[k].append(self.hole_wkb_to[hole])
         return ewkb.multipolygon(polygons, STORAGE_EPSG)
 
-
-    def holes_to(self, to: Transformer) -> None:
-        """Keep the holes transformed by `to` too, as rings and as WKB, for `shape` and
-        `ewkb` (after `complete`)."""
-        self.hole_rings_to = shapely.transform(self.hole_rings, partial(_apply, to))
-        xy, ring = shapely.get_coordinates(self.hole_rings_to, return_index=True)
-        self.hole_wkb_to = [ewkb.ring(r) for r in _slices(xy, *_runs(ring))]
 
     def _outline(self, whole: np.ndarray, is_full: np.ndarray) -> list[np.ndarray]:
         """The outline of the full blocks (`is_full`, by block; the last entry: no block) as

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -68,7 +68,7 @@ def source_circles(graph: WalkGraph, node_dist: np.ndarray, source: int, edge: i
                    lonlat: bool = False, ewkb: bool = False) -> list[Circle]:
     """All rings of one source, smallest first, each built on its own (with `blocks` if given;
     in EPSG:4326 with `lonlat`, as EWKB with `ewkb`: the blocks' holes transformed by
-    `Blocks.holes_to` before)."""
+    `Blocks.complete` with `Blocks.to` set before)."""
     out: list[Circle] = []
     to = graph.to_storage if lonlat or ewkb else None
     for minutes in params.minutes:
@@ -119,8 +119,11 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
     chunks = [np.arange(i, min(i + CHUNK, len(sources.edge))) for i in range(0, len(sources.edge), CHUNK)]
     blocks = sources_blocks(graph, sources, params)
     lonlat = lonlat or ewkb
+    if blocks and lonlat:  # before any worker is forked: they transform the holes too
+        blocks.to = graph.to_storage
     if workers <= 1 or len(chunks) <= 1:
-        _complete(graph, blocks, lonlat)
+        if blocks:
+            blocks.complete()
         for chunk in chunks:
             yield from _chunk_circles(graph, sources, params, blocks, chunk, lonlat, ewkb)
             if progress:
@@ -129,8 +132,9 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
     global _SHARED
     _SHARED = (graph, sources, params, blocks, lonlat, ewkb)
     try:
-        with _pool(workers) as pool:
-            _complete(graph, blocks, lonlat, HOLE_PARTS_PER_WORKER * workers, partial(pool.map, _holes_in_worker))
+        if blocks:
+            with _pool(workers) as pool:
+                blocks.complete(HOLE_PARTS_PER_WORKER * workers, partial(pool.map, _holes_in_worker))
         with _pool(workers) as pool:
             for chunk, result in zip(chunks, pool.map(_chunk_in_worker, chunks), strict=True):
                 yield from result
@@ -138,15 +142,6 @@ def circles(graph: WalkGraph, sources: Snapped, params: WalkParams, *, workers: 
                     progress(len(chunk))
     finally:
         _SHARED = None
-
-
-def _complete(graph: WalkGraph, blocks: Blocks | None, lonlat: bool, parts: int = 1,
-              cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
-    """The blocks' holes (`Blocks.complete`), in EPSG:4326 too with `lonlat`."""
-    if blocks:
-        blocks.complete(parts, cut)
-        if lonlat:
-            blocks.holes_to(graph.to_storage)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
