@@ -13,6 +13,7 @@ interior rings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
@@ -118,8 +119,14 @@ class Blocks:
             edges = graph.tree.query(shapely.box(*np.asarray(window) + np.array([-1, -1, 1, 1]) * buffer_m),
                                      predicate="intersects")
         lines = graph.lines[edges]
-        noded = not shapely.is_simple(shapely.multilinestrings(lines))
-        traced = None if noded else trace(lines, graph.u[edges], graph.v[edges])
+        helper = ThreadPoolExecutor(1)  # GEOS and numpy let go of the GIL: these run beside the tracing
+        simple = helper.submit(lambda: bool(shapely.is_simple(shapely.multilinestrings(lines))))
+        along = helper.submit(_line_arrays, graph.lines)
+        helper.shutdown(wait=False)
+        traced = trace(lines, graph.u[edges], graph.v[edges])
+        noded = not simple.result()
+        if noded:  # lines cross without a node: what was traced is not a map of blocks
+            traced = None
         if traced is None:
             faces, side_face, side_edge = _polygonized(graph, edges, noded)
             usable = shapely.get_num_interior_rings(faces) == 0
@@ -154,14 +161,9 @@ class Blocks:
             touching = csr_matrix((np.ones(len(face), dtype=np.int32), (face, line)), shape=sides.shape)
             borders = (touching - touching.multiply(sides)).tocsr()
             borders.eliminate_zeros()
-        xy, owner = shapely.get_coordinates(graph.lines, return_index=True)
-        origin = np.floor(xy.min(axis=0))
         has_within = np.bincount(within[within >= 0], minlength=len(faces)) > 0
-        line_start = np.searchsorted(owner, np.arange(len(graph.lines) + 1))
-        step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
-        step[line_start[:-1]] = 1.0  # a gap between lines keeps the distances increasing
-        return cls(buffer_m, origin, xy - origin, line_start, np.cumsum(step), graph.lines, faces, sides,
-                   _edge_blocks(sides), borders, within, has_within, usable, noded, half_face, half_next)
+        return cls(buffer_m, *along.result(), graph.lines, faces, sides, _edge_blocks(sides), borders, within,
+                   has_within, usable, noded, half_face, half_next)
 
     def complete(self, parts: int = 1,
                  cut: Callable[[list[np.ndarray]], Iterable[Holes]] | None = None) -> None:
@@ -382,6 +384,17 @@ def _apply(to: Transformer, xy: np.ndarray) -> np.ndarray:
 def _slices(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[np.ndarray]:
     """xy[start[i]:end[i]] for each i (views; faster than np.split for many small pieces)."""
     return [xy[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+
+
+def _line_arrays(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A local origin, the lines' coordinates from it, where each line's start in them, and
+    each vertex's distance along all the lines, a metre between lines (see `Blocks`)."""
+    xy, owner = shapely.get_coordinates(lines, return_index=True)
+    origin = np.floor(xy.min(axis=0))
+    line_start = np.searchsorted(owner, np.arange(len(lines) + 1))
+    step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
+    step[line_start[:-1]] = 1.0  # a gap between lines keeps the distances increasing
+    return origin, xy - origin, line_start, np.cumsum(step)
 
 
 def _edge_blocks(sides: csr_matrix) -> np.ndarray:
