@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -104,11 +105,15 @@ def from_arrays(node_ids: np.ndarray, node_lonlat: np.ndarray, edge_ids: np.ndar
 def load(conn: psycopg.Connection) -> WalkGraph:
     """The stored walking network (network_nodes, network_edges) as a WalkGraph."""
     nodes = conn.execute(sql_file("graph_nodes")).fetchall()
-    edges = conn.execute(sql_file("graph_edges")).fetchall()
-    if not edges:
-        raise EmptyNetwork("步行路网为空，请先导入 network_edges 图层")
     node_ids = np.array([r[0] for r in nodes], dtype=np.int64)
-    node_lonlat = np.array([(r[1], r[2]) for r in nodes], dtype=float)
-    edge_ids, source, target, length = (np.array([r[i] for r in edges]) for i in range(4))
-    lines = shapely.from_wkb([bytes(r[4]) for r in edges])
-    return from_arrays(node_ids, node_lonlat, edge_ids, source, target, length.astype(float), lines)
+    node_lonlat = np.array([(r[1], r[2]) for r in nodes], dtype=float).reshape(-1, 2)
+    with ThreadPoolExecutor(1) as helper:  # PROJ's database lookup beside the edges' query (no GIL held)
+        metric = helper.submit(lambda: crs_mod.metric_crs((*node_lonlat.min(axis=0), *node_lonlat.max(axis=0)))
+                               if len(nodes) else None)
+        edges = conn.execute(sql_file("graph_edges")).fetchall()
+        if not edges:
+            raise EmptyNetwork("步行路网为空，请先导入 network_edges 图层")
+        edge_ids, source, target, length = (np.array([r[i] for r in edges]) for i in range(4))
+        lines = shapely.from_wkb([bytes(r[4]) for r in edges])
+        return from_arrays(node_ids, node_lonlat, edge_ids, source, target, length.astype(float), lines,
+                           metric.result())
