@@ -11,7 +11,8 @@ stations × nodes. See bench/README.md for what every figure means.
 
 Everything runs in a throwaway database on the server of DATABASE_URL, dropped at the end.
 Our runs are separate processes (so that their peak RSS is their own); the references run
-on a sample of stations and are extrapolated ×(stations / sample), as labelled.
+on a sample of stations and are extrapolated ×(stations / sample), as labelled. The OSMnx
+recipe runs right after our first run, so that both see the machine alike.
 """
 
 from __future__ import annotations
@@ -397,7 +398,7 @@ def main() -> None:
     row("       of which blocks: sources_blocks (parent, before the workers)", a["blocks"],
         float("nan"))
     row(f"       of which holes: Blocks.complete ({args.workers} workers)", a["holes"], float("nan"))
-    row("     storing: transform, COPY walk_circles, commit (parent)", a["storing"], float("nan"))
+    row("     storing: COPY walk_circles (EWKB made by the workers), commit (parent)", a["storing"], float("nan"))
     row("     (routing alone, distances_from, 1 process; not in total)", a["routing_only"], float("nan"))
     row(f"2. ours, 5/10/15 min, workers={args.workers}", b["total"], b["cpu"],
         f"{b['stored']:,} circles stored; 15-min only: {a['total']:.1f} s")

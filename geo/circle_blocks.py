@@ -233,7 +233,7 @@ class Blocks:
         if self.to is not None:
             xy_to = _apply(self.to, xy + self.origin)
             start, end = _runs(ring)
-            wkb_to = [ewkb.ring(np.concatenate([r, r[:1]])) for r in _slices(xy_to, start, end)] if len(xy) else []
+            wkb_to = [ewkb.ring(np.concatenate([r, r[:1]])) for r in _slices(xy_to, start, end)]
         return Holes(xy, ring, ring_block, islands, faces[at], edge, xy_to, wkb_to)
 
     def _hole_shapes(self, holes: list[list[np.ndarray]], which: np.ndarray) -> np.ndarray:
@@ -367,11 +367,13 @@ def _rings(paths: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
 def split(xy: np.ndarray, owner: np.ndarray, closed: bool = False) -> list[np.ndarray]:
     """Coordinates grouped by their (sorted) owner, one array each; `closed` rings lose their closing vertex."""
     start, end = _runs(owner)
-    return _slices(xy, start, end - 1 if closed else end) if len(xy) else []
+    return _slices(xy, start, end - 1 if closed else end)
 
 
 def _runs(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each run of equal (sorted) owners starts and ends."""
+    if len(owner) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
     return np.r_[0, cuts], np.r_[cuts, len(owner)]
 
