@@ -398,7 +398,7 @@ def main() -> None:
     row("       of which blocks: sources_blocks (parent, before the workers)", a["blocks"],
         float("nan"))
     row(f"       of which holes: Blocks.complete ({args.workers} workers)", a["holes"], float("nan"))
-    row("     storing: COPY walk_circles (EWKB made by the workers), commit (parent)", a["storing"], float("nan"))
+    row("     storing: COPY of the workers' EWKB, commit (parent)", a["storing"], float("nan"))
     row("     (routing alone, distances_from, 1 process; not in total)", a["routing_only"], float("nan"))
     row(f"2. ours, 5/10/15 min, workers={args.workers}", b["total"], b["cpu"],
         f"{b['stored']:,} circles stored; 15-min only: {a['total']:.1f} s")

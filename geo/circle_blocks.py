@@ -70,9 +70,9 @@ class Blocks:
     side of it (a dead end; -1 for none; `has_within` marks those blocks). `usable`
     marks the blocks that can be full: no island in the block nor in its hole.
     `complete` finds the holes (`hole_rings`, each with its block in `hole_ring_block`)
-    and `relevant` (blocks × edges): the edges that must be reached whole for a block to
-    be full: its sides and borders, and every other edge whose buffer reaches into its
-    hole. Traced blocks keep their half-edges (`half_face`, `half_next`, see
+    and `relevant` (blocks × edges; `relevant_by_edge` the same by edge, `relevant_count`
+    per block): the edges that must be reached whole for a block to be full: its sides
+    and borders, and every other edge whose buffer reaches into its hole. Traced blocks keep their half-edges (`half_face`, `half_next`, see
     `geo.street_faces.Faces`). Lengths in metres, metric CRS; `lines` are the edges'
     lines, `line_xy` their coordinates from `origin` (line e's from `line_start[e]` on),
     `line_along` each vertex's distance along them all (a metre between lines). With
@@ -97,6 +97,8 @@ class Blocks:
     half_face: np.ndarray | None
     half_next: np.ndarray | None
     relevant: csr_matrix | None = None
+    relevant_by_edge: csr_matrix | None = None
+    relevant_count: np.ndarray | None = None
     hole_rings: np.ndarray | None = None
     hole_ring_block: np.ndarray | None = None
     hole_area: np.ndarray | None = None
@@ -193,6 +195,8 @@ class Blocks:
         cutters = csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=self.sides.shape)
         self.relevant = (self.sides + self.borders + cutters).tocsr()
         self.relevant.data[:] = 1
+        self.relevant_by_edge = self.relevant.T.tocsr()
+        self.relevant_count = np.diff(self.relevant.indptr)
 
     def cut_holes(self, faces: np.ndarray) -> Holes:
         """The holes of these blocks, and the edges (not sides) whose buffers reach into them.
@@ -249,14 +253,13 @@ class Blocks:
     def fill(self, pieces: Pieces, cutter: LineCutter) -> Filled:
         """The union of the full blocks grown by the buffer and of the fringe's buffers, and
         the full blocks' holes in it (see `polygon`)."""
-        length = cutter.graph.length_m
-        whole = (pieces.start_m <= 0) & (pieces.end_m >= length[pieces.edge])
-        not_whole = np.ones(len(length), dtype=np.int32)
-        not_whole[pieces.edge[whole]] = 0
-        candidate = np.zeros(len(self.polygons) + 1, dtype=bool)  # the last: no block
-        candidate[self.edge_blocks[pieces.edge[whole]]] = True
-        candidates = np.flatnonzero(candidate[:-1] & self.usable)
-        full = candidates[self.relevant[candidates] @ not_whole == 0]
+        whole = (pieces.start_m <= 0) & (pieces.end_m >= cutter.graph.length_m[pieces.edge])
+        by_edge = self.relevant_by_edge  # count each block's whole relevant edges (each edge is one piece)
+        start = by_edge.indptr[pieces.edge[whole]]
+        count = by_edge.indptr[pieces.edge[whole] + 1] - start
+        at = np.repeat(start - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+        reached_whole = np.bincount(by_edge.indices[at], minlength=len(self.polygons))
+        full = np.flatnonzero((reached_whole == self.relevant_count) & (self.relevant_count > 0) & self.usable)
         is_full = np.zeros(len(self.polygons) + 1, dtype=np.int32)  # the last: no block
         is_full[full] = 1
         beside = is_full[self.edge_blocks[pieces.edge]]
