@@ -1,17 +1,18 @@
-"""Union of many overlapping polygons by sweeps, on a 1 mm grid (Clipper2, through pyclipr).
+"""Streets buffered and unioned, blocks grown and shrunk, on a 1 mm grid (Clipper2, through pyclipr).
 
-A walking circle is the union of hundreds to thousands of street buffers. GEOS's union
-overlays them pairwise (a cascade of overlays); Clipper2 sweeps a line across all their
-edges at once. A sweep costs more the more edges cross the sweep line, so it is fast for
-a few hundred polygons but not for thousands spread over kilometres (Helsinki's streets:
-seven times slower than GEOS in one sweep). So neighbours are swept in groups of GROUP
-first, then the groups' outlines are merged FAN at a time: three to four times faster
-than GEOS on the benchmark lattice, about 1.5 times on Helsinki.
+A walking circle is the union of hundreds to thousands of street buffers. Clipper2's
+offset buffers lines (round caps and joins: their vertices on the true circle, QUAD_SEGS
+per quarter like GEOS's `quad_segs`) and grows or shrinks polygons, then unions what it
+made in one sweep of a line across all edges. A sweep costs more the more edges cross the
+sweep line: fine for the few hundred pieces of one circle's fringe (`buffer_union`), not
+for thousands spread over kilometres (one sweep over Helsinki's streets was seven times
+slower than GEOS), so `buffered` sweeps neighbours in groups of GROUP first and merges
+the groups' outlines FAN at a time.
 
 Clipper2 works on integers: coordinates are taken relative to a local origin and rounded
-to `GRID_M`, so vertices lie within half a millimetre of the exact union's, except where
-two edges cross at a shallow angle (tests/geo/test_circles.py compares the result with
-GEOS's). A ring that Clipper2 leaves touching itself at a vertex (valid to Clipper, not to
+to `GRID_M`, so vertices lie within a millimetre of the exact ones, except where two
+edges cross at a shallow angle (tests/geo/networks.is_buffer checks results against exact
+distances). A ring that Clipper2 leaves passing a vertex twice (valid to Clipper, not to
 OGC) is split by GEOS's make_valid.
 """
 
