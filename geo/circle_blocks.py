@@ -34,7 +34,7 @@ from geo.street_pieces import LineCutter, Pieces
 @dataclass(frozen=True)
 class Filled:
     """A circle as `Blocks.fill` builds it: the union's parts (Polygons, metric CRS), the
-    full blocks' holes it has (indices into `Blocks.hole_rings`) with the part each lies
+    full blocks' holes it has (indices of `Blocks.hole_ring_block`) with the part each lies
     in, and its area (m²)."""
 
     parts: np.ndarray
@@ -69,14 +69,16 @@ class Blocks:
     `borders` then holds it. `within[e]` is the block an edge lies in without being a
     side of it (a dead end; -1 for none; `has_within` marks those blocks). `usable`
     marks the blocks that can be full: no island in the block nor in its hole.
-    `complete` finds the holes (`hole_rings`, each with its block in `hole_ring_block`)
-    and `relevant` (blocks × edges; `relevant_by_edge` the same by edge, `relevant_count`
-    per block): the edges that must be reached whole for a block to be full: its sides
-    and borders, and every other edge whose buffer reaches into its hole. Traced blocks keep their half-edges (`half_face`, `half_next`, see
+    `complete` finds the holes (ring k is `hole_xy[hole_start[k]:hole_start[k + 1]]`,
+    metres from `origin`, not closed; its block `hole_ring_block[k]`, its area
+    `hole_area[k]` in m²) and `relevant` (blocks × edges; `relevant_by_edge` the same by
+    edge, `relevant_count` per block): the edges that must be reached whole for a block
+    to be full: its sides and borders, and every other edge whose buffer reaches into its
+    hole. Traced blocks keep their half-edges (`half_face`, `half_next`, see
     `geo.street_faces.Faces`). Lengths in metres, metric CRS; `lines` are the edges'
     lines, `line_xy` their coordinates from `origin` (line e's from `line_start[e]` on),
     `line_along` each vertex's distance along them all (a metre between lines). With
-    `to` set before `complete`, the holes are kept transformed by it too (`hole_rings_to`,
+    `to` set before `complete`, the holes are kept transformed by it too (`hole_xy_to`,
     and their WKB: `hole_wkb_to`), for circles in EPSG:4326.
     """
 
@@ -99,11 +101,12 @@ class Blocks:
     relevant: csr_matrix | None = None
     relevant_by_edge: csr_matrix | None = None
     relevant_count: np.ndarray | None = None
-    hole_rings: np.ndarray | None = None
+    hole_xy: np.ndarray | None = None
+    hole_start: np.ndarray | None = None
     hole_ring_block: np.ndarray | None = None
     hole_area: np.ndarray | None = None
     to: Transformer | None = None
-    hole_rings_to: np.ndarray | None = None
+    hole_xy_to: np.ndarray | None = None
     hole_wkb_to: list[bytes] | None = None
 
     @classmethod
@@ -175,21 +178,24 @@ class Blocks:
         """
         lists = np.array_split(np.flatnonzero(self.usable), parts)
         done = list((cut or partial(map, self.cut_holes))(lists))
-        xy = np.concatenate([h.xy for h in done])
-        rings_before = np.cumsum([0] + [len(h.ring_block) for h in done])[:-1]
-        ring = np.concatenate([h.ring + first for h, first in zip(done, rings_before, strict=True)])
         ring_block = np.concatenate([h.ring_block for h in done])
         self.usable[np.concatenate([h.islands for h in done])] = False
-        rings = shapely.linearrings(xy + self.origin, indices=ring) if len(xy) else np.empty(0, dtype=object)
         keep = self.usable[ring_block]
-        self.hole_rings, self.hole_ring_block = rings[keep], ring_block[keep]
+        first = np.cumsum([0] + [len(h.ring_block) for h in done])[:-1]
+        ring = np.concatenate([h.ring + start for h, start in zip(done, first, strict=True)])
+        kept = keep[ring]  # the coordinates of the kept rings
+        self.hole_ring_block = ring_block[keep]
+        self.hole_xy = np.concatenate([h.xy for h in done])[kept]
+        self.hole_start = np.r_[0, np.cumsum(np.bincount(ring, minlength=len(keep))[keep])]
         if self.to is not None:
-            xy_to = np.concatenate([h.xy_to for h in done])
-            rings_to = shapely.linearrings(xy_to, indices=ring) if len(xy) else np.empty(0, dtype=object)
-            self.hole_rings_to = rings_to[keep]
-            self.hole_wkb_to = [w for h in done for w in h.wkb_to]
-            self.hole_wkb_to = [self.hole_wkb_to[k] for k in np.flatnonzero(keep)]
-        self.hole_area = shapely.area(shapely.polygons(self.hole_rings))
+            self.hole_xy_to = np.concatenate([h.xy_to for h in done])[kept]
+            wkb = [w for h in done for w in h.wkb_to]
+            self.hole_wkb_to = [wkb[k] for k in np.flatnonzero(keep)]
+        following = np.arange(len(self.hole_xy)) + 1  # shoelace round each ring
+        following[self.hole_start[1:] - 1] = self.hole_start[:-1]
+        x, y = self.hole_xy.T
+        self.hole_area = np.abs(np.add.reduceat(x * y[following] - x[following] * y, self.hole_start[:-1])) / 2 \
+            if len(self.hole_xy) else np.empty(0)
         rows = np.concatenate([h.cutter_block for h in done])
         cols = np.concatenate([h.cutter_edge for h in done])
         cutters = csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=self.sides.shape)
@@ -278,20 +284,28 @@ class Blocks:
         holes = np.flatnonzero(is_full[self.hole_ring_block] > 0)
         owner = np.zeros(len(holes), dtype=np.int64)
         if len(filled) > 1:  # each hole lies inside one part, away from its boundary
-            at, part = shapely.STRtree(filled).query(shapely.get_point(self.hole_rings[holes], 0), predicate="within")
+            at, part = shapely.STRtree(filled).query(shapely.points(self.hole_xy[self.hole_start[holes]] + self.origin),
+                                                     predicate="within")
             owner[at] = part
         return Filled(filled, holes, owner, float(shapely.area(filled).sum() - self.hole_area[holes].sum()))
 
     def shape(self, filled: Filled, to: Transformer | None = None) -> shapely.MultiPolygon:
         """The polygon `fill` found, transformed by `to` if given (the blocks' own `to`)."""
-        parts, rings = filled.parts, self.hole_rings
+        parts, holes = filled.parts, self.hole_rings(filled.holes, to)
         if to is not None:
-            parts, rings = shapely.transform(parts, partial(_apply, to)), self.hole_rings_to
-        holes = rings[filled.holes]
+            parts = shapely.transform(parts, partial(_apply, to))
         return shapely.multipolygons([shapely.polygons(shapely.get_exterior_ring(part),
                                                        holes=np.concatenate([shapely.get_rings(part)[1:],
                                                                              holes[filled.owner == k]]))
                                       for k, part in enumerate(parts)])
+
+    def hole_rings(self, which: np.ndarray, to: Transformer | None = None) -> np.ndarray:
+        """These holes as LinearRings, in the metric CRS or transformed by `to` (the blocks' own `to`)."""
+        xy = self.hole_xy + self.origin if to is None else self.hole_xy_to
+        start, end = self.hole_start[which], self.hole_start[which + 1]
+        at = np.repeat(start - np.cumsum(end - start) + (end - start), end - start) + np.arange(int((end - start).sum()))
+        return shapely.linearrings(xy[at], indices=np.repeat(np.arange(len(which)), end - start)) if len(at) \
+            else np.empty(0, dtype=object)
 
     def ewkb(self, filled: Filled, to: Transformer) -> bytes:
         """The polygon `fill` found, transformed by `to` (the blocks' own `to`), as EWKB with

@@ -74,7 +74,7 @@ def test_block_with_an_island_street_is_built_from_its_buffers() -> None:
     sources = snap.snap(graph, networks.points((0, 0)))
     blocks = sources_blocks(graph, sources, PARAMS_1KM)
     blocks.complete()
-    assert blocks.within[4] == 0 and not blocks.usable[0] and len(blocks.hole_rings) == 0
+    assert blocks.within[4] == 0 and not blocks.usable[0] and len(blocks.hole_ring_block) == 0
     (circle,) = _circle(graph, (0, 0))
     assert circle.reached_length_m == pytest.approx(800)  # the path is not reached
     assert networks.is_buffer(circle.geom, graph.lines[:4], 25) and networks.holes(circle.geom) == 1
@@ -160,7 +160,8 @@ def test_blocks_give_the_plain_buffer_union_where_blocks_are_partly_reached(seed
     blocks.complete(parts=3)
     cutters = blocks.relevant - blocks.sides - blocks.borders
     assert cutters.max() == 1 and cutters.min() == 0  # some holes are cut by lines other than their sides
-    assert len(blocks.hole_rings) > 100
+    assert len(blocks.hole_ring_block) > 100
+    assert np.allclose(blocks.hole_area, shapely.area(shapely.polygons(blocks.hole_rings(np.arange(len(blocks.hole_area))))))
     cutter = LineCutter(graph)
     for i, node_dist in reach.distances_from(graph, sources, np.arange(3), params.limit_m(15)):
         for minutes in params.minutes:
