@@ -4,7 +4,7 @@ A walking circle is the reached street pieces buffered and unioned
 (`geo.street_pieces.polygon`). Most of it is made of blocks whose every side is reached
 whole: such a block, grown by the buffer, lies in the circle except for its *hole* (the
 part of it farther than the buffer from its sides and from every other reached line),
-which is the same in every circle and computed once. So `Blocks.polygon` grows the union
+which is the same in every circle and computed once. So `Blocks.fill` grows the union
 of the full blocks by the buffer and buffers only the reached pieces outside them (the
 circle's fringe), all in one Clipper2 offset, then puts the full blocks' holes back as
 interior rings.
@@ -252,13 +252,10 @@ class Blocks:
         out[:] = [shapely.MultiPolygon(list(shapely.polygons(_rings(holes[k], self.origin)))) for k in which]
         return out
 
-    def polygon(self, pieces: Pieces, cutter: LineCutter) -> shapely.MultiPolygon:
-        """`polygon(cutter.lines(pieces), buffer_m)`, built from the full blocks and the fringe."""
-        return self.shape(self.fill(pieces, cutter))
-
     def fill(self, pieces: Pieces, cutter: LineCutter) -> Filled:
-        """The union of the full blocks grown by the buffer and of the fringe's buffers, and
-        the full blocks' holes in it (see `polygon`)."""
+        """`polygon(cutter.lines(pieces), buffer_m)` (geo.street_pieces), built from the full
+        blocks and the fringe: the union of the full blocks grown by the buffer and of the
+        fringe's buffers, and the full blocks' holes in it (`shape` or `ewkb` make the polygon)."""
         whole = (pieces.start_m <= 0) & (pieces.end_m >= cutter.graph.length_m[pieces.edge])
         by_edge = self.relevant_by_edge  # count each block's whole relevant edges (each edge is one piece)
         start = by_edge.indptr[pieces.edge[whole]]

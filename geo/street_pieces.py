@@ -114,7 +114,7 @@ def substrings(lines: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndar
 def polygon(lines: np.ndarray, buffer_m: float) -> shapely.MultiPolygon:
     """The lines (metric CRS) buffered by `buffer_m` and unioned (on `GRID_M`); holes kept.
 
-    This is the definition of a circle's polygon; `Blocks.polygon` builds the same
+    This is the definition of a circle's polygon; `Blocks.fill` builds the same
     faster (`geo.polygon_union.buffered`: round caps and joins, QUAD_SEGS per quarter circle).
     """
     return shapely.multipolygons(buffered(lines, buffer_m))
