@@ -27,6 +27,7 @@ from geo import ewkb
 from geo.crs import STORAGE_EPSG
 from geo.graph import WalkGraph
 from geo.polygon_union import GRID_M, arc_tolerance, buffer_union, cut, shrink
+from geo.ranges import ranges
 from geo.street_faces import cycle_order, half_edge_points, trace
 from geo.street_pieces import LineCutter, Pieces
 
@@ -260,8 +261,7 @@ class Blocks:
         by_edge = self.relevant_by_edge  # count each block's whole relevant edges (each edge is one piece)
         start = by_edge.indptr[pieces.edge[whole]]
         count = by_edge.indptr[pieces.edge[whole] + 1] - start
-        at = np.repeat(start - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-        reached_whole = np.bincount(by_edge.indices[at], minlength=len(self.polygons))
+        reached_whole = np.bincount(by_edge.indices[ranges(start, count)], minlength=len(self.polygons))
         full = np.flatnonzero((reached_whole == self.relevant_count) & (self.relevant_count > 0) & self.usable)
         is_full = np.zeros(len(self.polygons) + 1, dtype=np.int32)  # the last: no block
         is_full[full] = 1
@@ -300,7 +300,7 @@ class Blocks:
         """These holes as LinearRings, in the metric CRS or transformed by `to` (the blocks' own `to`)."""
         xy = self.hole_xy + self.origin if to is None else self.hole_xy_to
         start, end = self.hole_start[which], self.hole_start[which + 1]
-        at = np.repeat(start - np.cumsum(end - start) + (end - start), end - start) + np.arange(int((end - start).sum()))
+        at = ranges(start, end - start)
         return shapely.linearrings(xy[at], indices=np.repeat(np.arange(len(which)), end - start)) if len(at) \
             else np.empty(0, dtype=object)
 
@@ -359,8 +359,7 @@ class Blocks:
         points = np.empty((int(count.sum()), 2))
         points[at] = self._at(a, along[0])
         points[at + count - 1] = self._at(b - 1, along[1])
-        step = np.arange(int(inner.sum())) - np.repeat(np.cumsum(inner) - inner, inner)  # along each run
-        points[np.repeat(at + 1, inner) + step] = self.line_xy[np.repeat(a + 1, inner) + step]
+        points[ranges(at + 1, inner)] = self.line_xy[ranges(a + 1, inner)]
         return out + _slices(points, at, at + count)
 
     def _at(self, segment: np.ndarray, along: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import shapely
 
+from geo.ranges import ranges
+
 
 def trace(lines: np.ndarray, u: np.ndarray, v: np.ndarray) -> Faces | None:
     """The bounded faces of `lines` (metric CRS) running from node `u` to node `v`, each
@@ -91,7 +93,7 @@ def half_edge_points(xy: np.ndarray, first: np.ndarray, last: np.ndarray, half: 
     edge, backwards = half // 2, half % 2 == 1
     count = last[edge] - first[edge]
     start = np.where(backwards, last[edge], first[edge])
-    at = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    at = ranges(np.zeros_like(count), count)  # each vertex's place in its half-edge
     return xy[np.repeat(start, count) + np.repeat(np.where(backwards, -1, 1), count) * at], count
 
 

@@ -13,6 +13,7 @@ import shapely
 
 from geo.graph import WalkGraph
 from geo.polygon_union import buffered
+from geo.ranges import ranges
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def reached(graph: WalkGraph, node_dist: np.ndarray, limit_m: float, own_edge: i
     start = graph.incidence.indptr[nodes]
     count = graph.incidence.indptr[nodes + 1] - start
     touching = np.zeros(len(graph.u), dtype=bool)  # a mask, not np.unique: cheaper for a few thousand
-    touching[graph.incidence.indices[np.repeat(start - np.cumsum(count) + count, count) + np.arange(count.sum())]] = True
+    touching[graph.incidence.indices[ranges(start, count)]] = True
     edges = np.flatnonzero(touching)
     du, dv, length = node_dist[graph.u[edges]], node_dist[graph.v[edges]], graph.length_m[edges]
     whole = du + dv + length <= 2 * limit_m
