@@ -8,7 +8,7 @@ coverage = walking distance ≤ 1,000 m, some existing stations fixed: the prove
 instance; the greedy reaches ≥ 99 % of the optimum in ≤ 0.2 s. The instance is built on
 the seeded lattice of bench/network.py: buildings (residents as weights) and candidate
 points near the streets, snapped, walking coverage from one bounded Dijkstra per site
-(geo.siting.walking_pairs). No database is needed. spopt gets the same coverage as a
+(geo.reach.walking_pairs). No database is needed. spopt gets the same coverage as a
 dense cost matrix (walking metres, inf beyond the limit), the existing stations as
 predefined facilities, and CBC (pulp's default) with a time limit; see bench/README.md.
 """
@@ -61,7 +61,8 @@ def main() -> None:
     from scipy import sparse
     from spopt.locate import MCLP
 
-    from geo import siting
+    from geo import planning as siting
+    from geo import reach
     from geo.graph import from_arrays
     from geo.snap import lonlat_to_points, snap
 
@@ -99,12 +100,12 @@ def main() -> None:
     stations = snap(graph, lonlat_to_points(graph, s_lon, s_lat))
     t_setup = time.perf_counter() - t
     t = time.perf_counter()
-    rows, cols, dist = siting.walking_pairs(graph, buildings, candidates, args.limit_m)
+    rows, cols, dist = reach.walking_pairs(graph, buildings, candidates, args.limit_m)
     t_pairs = time.perf_counter() - t
     n, m = len(buildings.edge), len(candidates.edge)
     coverage = sparse.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, m))
     t = time.perf_counter()
-    existing = siting.walking_coverage(graph, buildings, stations, args.limit_m)
+    existing = reach.walking_coverage(graph, buildings, stations, args.limit_m)
     t_existing = time.perf_counter() - t
     problem = siting.SitingProblem(coverage, weights, existing=existing)
     per_building = np.diff(coverage.indptr)
@@ -150,7 +151,7 @@ def main() -> None:
     # Reference: spopt's MCLP on the same coverage, existing stations predefined, CBC.
     sp = None
     if not args.no_spopt:
-        ex_rows, ex_cols, ex_dist = siting.walking_pairs(graph, buildings, stations, args.limit_m)
+        ex_rows, ex_cols, ex_dist = reach.walking_pairs(graph, buildings, stations, args.limit_m)
         cost = np.full((n, m + len(stations.edge)), np.inf)
         cost[rows, cols] = dist
         cost[ex_rows, m + ex_cols] = ex_dist

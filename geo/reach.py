@@ -8,6 +8,7 @@ import numpy as np
 from scipy.sparse import csr_matrix, vstack
 from scipy.sparse.csgraph import dijkstra
 
+from geo.errors import BadRequest
 from geo.graph import MIN_EDGE_M, WalkGraph
 from geo.snap import Snapped
 
@@ -87,3 +88,47 @@ def to_points(graph: WalkGraph, node_dist: np.ndarray, node_source: np.ndarray, 
     dist[off], source[off] = np.inf, -1
     source[~np.isfinite(dist)] = -1
     return dist, source
+
+
+def walking_pairs(graph: WalkGraph, demand: Snapped, sites: Snapped,
+                  limit_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(demand index, site index, walking distance in metres) for every pair within `limit_m`.
+
+    Distances run along the network between the snapped points (the straight gap from a
+    point to its edge is not added, as in to_points): through either end of the
+    demand point's edge, or straight along the edge when site and demand share it. One
+    bounded Dijkstra per site (geo.reach.distances_from); never a dense demand × sites
+    matrix. Points off the network cover nothing and are covered by nothing.
+    """
+    if not limit_m > 0:
+        raise BadRequest("步行距离上限必须为正数（米）")
+    on = np.flatnonzero(demand.on_network)
+    e = demand.edge[on]
+    du, dv = graph.u[e], graph.v[e]
+    off_u = demand.offset_m[on]
+    off_v = graph.length_m[e] - off_u
+    by_edge = np.argsort(e, kind="stable")
+    sorted_edges = e[by_edge]
+    rows, cols, dists = [], [], []
+    site_idx = np.flatnonzero(sites.on_network)
+    for s, node_dist in distances_from(graph, sites, site_idx, limit_m):
+        d = np.minimum(node_dist[du] + off_u, node_dist[dv] + off_v)
+        lo = np.searchsorted(sorted_edges, sites.edge[s], side="left")
+        hi = np.searchsorted(sorted_edges, sites.edge[s], side="right")
+        if hi > lo:
+            same = by_edge[lo:hi]
+            d[same] = np.minimum(d[same], np.abs(off_u[same] - sites.offset_m[s]))
+        hit = np.flatnonzero(d <= limit_m)
+        rows.append(on[hit])
+        cols.append(np.full(len(hit), s, dtype=np.int64))
+        dists.append(d[hit])
+    if not rows:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, np.array([], dtype=float)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(dists)
+
+
+def walking_coverage(graph: WalkGraph, demand: Snapped, sites: Snapped, limit_m: float) -> csr_matrix:
+    """Boolean CSR (n_demand, n_sites): site j within `limit_m` metres' walk of demand i (see walking_pairs)."""
+    r, c, _ = walking_pairs(graph, demand, sites, limit_m)
+    return csr_matrix((np.ones(len(r), dtype=bool), (r, c)), shape=(len(demand.edge), len(sites.edge)))

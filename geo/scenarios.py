@@ -1,11 +1,11 @@
-"""Siting scenarios: build the covering instance from PostGIS, solve it (geo.siting), store it.
+"""Siting scenarios: build the covering instance from PostGIS, solve it (geo.planning), store it.
 
 Demand is residential buildings (weight = residents, optionally raised where incidents are
 dense) and, when asked, the gathering points of delivery and courier workers (weight =
 workers × a factor). Existing stations of the kind, open at the hour, are fixed: what they
 cover within the walking limit is not demand any more. Candidates are the `candidates`
 layer, or points spread over the walking network. Coverage is by walking distance on the
-network (geo.siting.walking_coverage, a sparse demand × sites matrix).
+network (geo.reach.walking_coverage, a sparse demand × sites matrix).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 
 from geo import circles as circles_mod
 from geo import graph as graph_mod
-from geo import siting, snap
+from geo import planning, reach, snap
 from geo import stations as stations_mod
 from geo.access import ANY_KIND
 from geo.circle_store import network_version
@@ -100,7 +100,7 @@ class ScenarioInputs:
 class Instance:
     """The covering problem built from the database, with what is needed to report on it."""
 
-    problem: siting.SitingProblem
+    problem: planning.SitingProblem
     residents: np.ndarray        # per demand point (0 for gathering points)
     streets: np.ndarray          # street code per demand point (None when outside every street)
     site_ids: np.ndarray         # candidate ids (-1 for generated network points)
@@ -130,9 +130,9 @@ def build(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | N
     ids, codes, names, site_lonlat = _candidates(conn, graph, inputs)
     sites = snap.snap(graph, snap.lonlat_to_points(graph, site_lonlat[:, 0], site_lonlat[:, 1]))
     existing = _existing(conn, graph, inputs)
-    problem = siting.SitingProblem(
-        siting.walking_coverage(graph, demand, sites, inputs.limit_m), weights,
-        existing=siting.walking_coverage(graph, demand, existing, inputs.limit_m))
+    problem = planning.SitingProblem(
+        reach.walking_coverage(graph, demand, sites, inputs.limit_m), weights,
+        existing=reach.walking_coverage(graph, demand, existing, inputs.limit_m))
     return Instance(problem, residents, np.array(streets, dtype=object), ids, codes, names, site_lonlat, sites,
                     int(existing.on_network.sum()), graph)
 
@@ -185,24 +185,24 @@ def solve(instance: Instance, inputs: ScenarioInputs) -> tuple[np.ndarray, dict[
     """Chosen candidate indices and the solver's report (status, objective, bound, gap, …)."""
     problem = instance.problem
     if inputs.target_share is not None:
-        cover = siting.min_sites_for_share(problem, inputs.target_share, time_limit_s=inputs.time_limit_s)
+        cover = planning.min_sites_for_share(problem, inputs.target_share, time_limit_s=inputs.time_limit_s)
         return cover.sites, {
             "method": "min_sites", "status": cover.status if cover.feasible else "infeasible",
             "objective": problem.gain(cover.sites), "bound": None, "gap": None, "seconds": cover.seconds,
             "optimal": cover.optimal, "feasible": cover.feasible, "lower_bound": cover.lower_bound,
             "max_share": cover.max_share}
     if inputs.method == "exact":
-        result = siting.solve_mclp(problem, inputs.k, time_limit_s=inputs.time_limit_s)
+        result = planning.solve_mclp(problem, inputs.k, time_limit_s=inputs.time_limit_s)
     elif inputs.method == "fast":
-        result = siting.fast_mclp(problem, inputs.k)
+        result = planning.fast_mclp(problem, inputs.k)
     else:
-        result = siting.greedy(problem, inputs.k)
+        result = planning.greedy(problem, inputs.k)
     return result.sites, {"method": result.method, "status": result.status, "objective": result.objective,
                           "bound": result.bound, "gap": result.gap, "seconds": result.seconds,
                           "optimal": result.optimal, "bound_kind": result.bound_kind}
 
 
-def ranked(problem: siting.SitingProblem, sites: np.ndarray) -> list[tuple[int, np.ndarray]]:
+def ranked(problem: planning.SitingProblem, sites: np.ndarray) -> list[tuple[int, np.ndarray]]:
     """The chosen sites in greedy order of what each adds, with the demand mask each newly covers."""
     columns = problem.coverage.tocsc()
     reach = {int(s): columns.indices[columns.indptr[s]:columns.indptr[s + 1]] for s in sites}

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import shapely
 
-from geo import access, circle_store, coverage, gaps, scenarios, siting
+from geo import access, circle_store, coverage, gaps, planning, scenarios
 from geo import graph as graph_mod
 from geo.circles import WalkParams
 from geo.errors import BadRequest, NotComputed
@@ -65,7 +65,7 @@ def test_coverage_totals_agree_across_levels_and_with_siting(demo, demo_graph) -
     assert night["covered"] < day["street"]["covered"]
     worst = coverage.by_area(demo, "grid", at=NIGHT)
     assert [r["share"] for r in worst] == sorted(r["share"] for r in worst)
-    # siting's own coverage (geo.siting.walking_pairs) against the access run's (geo.reach.to_points)
+    # siting's own coverage (geo.reach.walking_pairs) against the access run's (geo.reach.to_points)
     for at, expected in ((None, day["street"]), (NIGHT, night)):
         instance = scenarios.build(demo, scenarios.ScenarioInputs("对照", kind="全部", at=at), demo_graph)
         assert int(instance.residents[instance.problem.existing].sum()) == expected["covered"]
@@ -128,7 +128,7 @@ def test_target_share_gives_the_fewest_sites(demo, demo_graph) -> None:
     n = scenario["sites"]
     assert scenario["covered_after"] >= 0.95 * scenario["residents"] and n >= 2
     problem = scenarios.build(demo, inputs, demo_graph).problem
-    best_with_fewer = siting.solve_mclp(problem, n - 1)
+    best_with_fewer = planning.solve_mclp(problem, n - 1)
     assert best_with_fewer.optimal and problem.already_covered + best_with_fewer.objective < 0.95 * problem.total
     impossible = scenarios.read(demo, scenarios.run(
         demo, scenarios.ScenarioInputs("不可能", kind="全部", k=None, target_share=1.0), demo_graph))

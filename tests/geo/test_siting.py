@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from geo import siting, snap
+from geo import reach, snap
 from geo.errors import BadRequest
-from geo.siting import SitingProblem, fast_mclp, greedy, min_sites_for_share, solve_mclp
+from geo.planning import SitingProblem, fast_mclp, greedy, min_sites_for_share, solve_mclp
 from tests.geo import networks
 
 
@@ -241,7 +241,7 @@ def test_walking_coverage_on_a_hand_network() -> None:
     graph = networks.graph([((0, 0), (600, 0)), ((600, 0), (1200, 0)), ((1200, 0), (1800, 0))])
     demand = snap.snap(graph, networks.points((0, 5), (500, -5), (1040, 3), (1100, 0), (1800, 0), (900, 600)))
     sites = snap.snap(graph, networks.points((50, 2), (1800, 10)))
-    rows, cols, dist = siting.walking_pairs(graph, demand, sites, 1000.0)
+    rows, cols, dist = reach.walking_pairs(graph, demand, sites, 1000.0)
     got = {(int(r), int(c)): d for r, c, d in zip(rows, cols, dist, strict=True)}
     assert got.keys() == {(0, 0), (1, 0), (2, 0), (2, 1), (3, 1), (4, 1)}
     assert got[(0, 0)] == pytest.approx(50)
@@ -249,8 +249,8 @@ def test_walking_coverage_on_a_hand_network() -> None:
     assert got[(2, 0)] == pytest.approx(990)
     assert got[(2, 1)] == pytest.approx(760)
     assert got[(4, 1)] == pytest.approx(0)
-    cov = siting.walking_coverage(graph, demand, sites, 1000.0)
+    cov = reach.walking_coverage(graph, demand, sites, 1000.0)
     assert cov.shape == (6, 2) and cov.nnz == 6 and not cov[5].nnz
     none = snap.snap(graph, np.array([], dtype=object))
-    assert siting.walking_coverage(graph, demand, none, 1000.0).shape == (6, 0)
-    assert siting.walking_coverage(graph, none, sites, 1000.0).shape == (0, 2)
+    assert reach.walking_coverage(graph, demand, none, 1000.0).shape == (6, 0)
+    assert reach.walking_coverage(graph, none, sites, 1000.0).shape == (0, 2)
