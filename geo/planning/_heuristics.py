@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from geo.planning._reduce import Positions, Reduced
-from geo.planning.problem import NUMERIC_TOL
+from geo.planning.problem import NUMERIC_TOL, floor_bound
 
 
 def _top_sum(gain: np.ndarray, k: int) -> float:
@@ -23,8 +23,10 @@ def _top_sum(gain: np.ndarray, k: int) -> float:
 
 
 def _proves(bound: float, value: float, integer_weights: bool) -> bool:
-    """Whether `bound` proves `value` optimal (integer weights: less than one unit apart)."""
-    return bound - value <= (0.99 if integer_weights else NUMERIC_TOL * max(bound, 1.0))
+    """Whether `bound` proves `value` optimal (integer weights: the bound rounds down to it)."""
+    if integer_weights:
+        return floor_bound(bound) <= value
+    return bound - value <= NUMERIC_TOL * max(bound, 1.0)
 
 
 def greedy(red: Reduced, k: int, *, stop_at: float | None = None) -> tuple[Positions, float, float]:
@@ -170,7 +172,7 @@ def fix(red: Reduced, k: int, lam: np.ndarray, incumbent: float) -> Fixed:
 
     With multipliers λ, forcing y_j = 1 for a column outside the k best c_j bounds every
     such solution by L − c_(k) + c_j; forcing y_j = 0 for one inside by L − c_j + c_(k+1).
-    Where that bound cannot beat the incumbent (integer weights: is below incumbent + 1),
+    Where that bound cannot beat the incumbent (integer weights: rounds down to it),
     the site is fixed the other way: every strictly better solution keeps all fixings, so
     the optimum is the better of the incumbent and the restricted problem's optimum.
     """
@@ -186,11 +188,10 @@ def fix(red: Reduced, k: int, lam: np.ndarray, incumbent: float) -> Fixed:
     inside = np.zeros(m, dtype=bool)
     inside[top] = True
     other[inside] = value_l - c[inside] + c_next  # forcing a column of the top out
-    slack = 1e-9 * max(abs(value_l), 1.0)
     if red.integer_weights:
-        cannot_beat = other < incumbent + 1.0 - slack
+        cannot_beat = np.floor(other + 1e-9 * np.maximum(np.abs(other), 1.0)) <= incumbent  # floor_bound
     else:
-        cannot_beat = other <= incumbent - slack
+        cannot_beat = other <= incumbent - 1e-9 * max(abs(value_l), 1.0)
     ones = Positions(np.flatnonzero(cannot_beat & inside))
     free = Positions(np.flatnonzero(~cannot_beat))
     fixed_bound = float(other[cannot_beat].max()) if cannot_beat.any() else -np.inf

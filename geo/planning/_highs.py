@@ -19,12 +19,14 @@ from scipy import sparse
 from geo.planning._reduce import Positions, Reduced
 
 
-def model(red: Reduced, k: int, *, relax: bool = False, minimise_sites_for: float | None = None):
+def model(red: Reduced, k: int, *, relax: bool = False, minimise_sites_for: float | None = None,
+          cover_all: bool = False):
     """HiGHS model on the reduced problem: columns y (m sites) then x (n demand rows).
 
     MCLP: max Σ w_i x_i, x_i − Σ_j a_ij y_j ≤ 0, Σ y_j ≤ k. With `minimise_sites_for` = T:
     min Σ y_j, the same linking rows, Σ w_i x_i ≥ T. y binary (continuous with `relax`),
-    x continuous in [0, 1] (integral at any integral y).
+    x continuous in [0, 1] (integral at any integral y); `cover_all` fixes every x to 1
+    (a plain set cover, with no weighted row for the solver's tolerances to blur).
     """
     import highspy
 
@@ -48,7 +50,7 @@ def model(red: Reduced, k: int, *, relax: bool = False, minimise_sites_for: floa
     lp.num_col_, lp.num_row_ = m + n, n + 1
     lp.sense_ = sense
     lp.col_cost_ = cost
-    lp.col_lower_ = np.zeros(m + n)
+    lp.col_lower_ = np.concatenate([np.zeros(m), np.full(n, 1.0 if cover_all else 0.0)])
     lp.col_upper_ = np.ones(m + n)
     lp.row_lower_ = np.concatenate([np.full(n, -inf), [last_bounds[0]]])
     lp.row_upper_ = np.concatenate([np.zeros(n), [last_bounds[1]]])
@@ -83,8 +85,9 @@ def _solver(lp, *, time_limit_s: float | None, mip_gap: float, threads: int | No
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     if integer_objective:
-        # the objective is integral: a gap below 1 proves the incumbent exactly optimal
-        h.setOptionValue("mip_abs_gap", 0.99)
+        # the objective is integral: a gap below 1 proves the incumbent exactly optimal (0.5
+        # leaves room for the dual bound's float error when it is rounded down)
+        h.setOptionValue("mip_abs_gap", 0.5)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
     if threads is not None:

@@ -11,6 +11,7 @@ value is recomputed from the matrix (`SitingProblem.gain`), never taken from a s
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import NewType
 
@@ -26,6 +27,27 @@ Candidates = NewType("Candidates", np.ndarray)
 # default primal and dual feasibility tolerance; sums of float weights and LP bounds are
 # not meaningful beyond it. With integer weights every comparison is exact instead.
 NUMERIC_TOL = 1e-7
+# Slack when rounding a bound down to an integer (integer weights): float sums of up to
+# millions of weights are exact to far better than this.
+_FLOOR_SLACK = 1e-9
+
+
+def non_negative_int(value, message: str) -> int:
+    """`value` as an int if it is a non-negative integer; BadRequest with `message` (zh-CN) otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or int(value) != value or value < 0:
+        raise BadRequest(f"{message}，收到 {value!r}")
+    return int(value)
+
+
+def check_time_limit(time_limit_s: float | None) -> None:
+    """A solver's time limit is positive seconds, or None (no limit)."""
+    if time_limit_s is not None and not time_limit_s > 0:
+        raise BadRequest("求解时限必须为正数（秒）")
+
+
+def floor_bound(bound: float) -> float:
+    """An upper bound rounded down to the integer it proves (for integer weights)."""
+    return float(np.floor(bound + _FLOOR_SLACK * max(abs(bound), 1.0)))
 
 
 @dataclass(frozen=True)

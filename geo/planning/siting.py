@@ -30,10 +30,16 @@ import numpy as np
 from geo.errors import BadRequest
 from geo.planning import _heuristics, _highs
 from geo.planning._reduce import Positions, Reduced, reduce
-from geo.planning.problem import NUMERIC_TOL, Candidates, CoverResult, SitingProblem, SitingResult
+from geo.planning.problem import (
+    NUMERIC_TOL,
+    Candidates,
+    SitingProblem,
+    SitingResult,
+    check_time_limit,
+    floor_bound,
+    non_negative_int,
+)
 
-# Relative slack for weight sums compared with a target (coverage reached vs. a share).
-_REL_TOL = 1e-9
 # HiGHS's relative gap by default: below NUMERIC_TOL, so that a finished run is a proof.
 DEFAULT_MIP_GAP = NUMERIC_TOL / 10
 # A HiGHS objective and the recomputed value of its solution agree within this (relative).
@@ -42,17 +48,6 @@ _AGREE_TOL = 1e-6
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _non_negative_int(value, message: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or int(value) != value or value < 0:
-        raise BadRequest(f"{message}，收到 {value!r}")
-    return int(value)
-
-
-def _check_time_limit(time_limit_s: float | None) -> None:
-    if time_limit_s is not None and not time_limit_s > 0:
-        raise BadRequest("求解时限必须为正数（秒）")
 
 
 def _judge(problem: SitingProblem, red: Reduced, method: str, k: int, sites: Candidates,
@@ -71,18 +66,17 @@ def _judge(problem: SitingProblem, red: Reduced, method: str, k: int, sites: Can
     if not ordered:
         sites = Candidates(np.sort(sites))
     value = problem.gain(sites)
-    integer = red.integer_weights
-    noise = (_AGREE_TOL if not integer else 1e-9) * max(abs(value), 1.0)
+    noise = _AGREE_TOL * max(abs(value), 1.0)
     bound, kind, rejected = np.inf, "", []
     for b, source in bounds:  # the smallest valid bound; on a tie the later (more specific) one
         if not np.isfinite(b):
             continue
-        if integer:
-            b = float(np.floor(b + 1e-6 * max(abs(b), 1.0)))
         if b < value - noise:
             rejected.append((b, source))
-        elif max(b, value) <= bound:
-            bound, kind = max(b, value), source
+            continue
+        b = max(floor_bound(b) if red.integer_weights else b, value)
+        if b <= bound:
+            bound, kind = b, source
     if not np.isfinite(bound):  # no bound offered survived: all coverable demand is one
         bound, kind = max(float(red.weights.sum()), value), "coverable"
     gap = (bound - value) / bound if bound > 0 else 0.0
@@ -123,8 +117,8 @@ def greedy(problem: SitingProblem, k: int, *, swaps: int = 0, bound: str = "onli
     if bound not in ("online", "lp"):
         raise BadRequest(f"未知的上界类型：{bound!r}（可选 online、lp）")
     t0 = time.perf_counter()
-    k = _non_negative_int(k, "新站点数 k 必须是非负整数")
-    swaps = _non_negative_int(swaps, "交换次数必须是非负整数")
+    k = non_negative_int(k, "新站点数 k 必须是非负整数")
+    swaps = non_negative_int(swaps, "交换次数必须是非负整数")
     red = reduce(problem, dominance=False)
     trivial = _trivial(problem, k, red, t0, "greedy")
     if trivial is not None:
@@ -154,9 +148,9 @@ def fast_mclp(problem: SitingProblem, k: int, *, iterations: int = 300, swaps: i
     and the Lagrangian bounds. `optimal` when the bound proves it. Deterministic; no solver.
     """
     t0 = time.perf_counter()
-    k = _non_negative_int(k, "新站点数 k 必须是非负整数")
-    iterations = _non_negative_int(iterations, "迭代次数必须是非负整数")
-    swaps = _non_negative_int(swaps, "交换次数必须是非负整数")
+    k = non_negative_int(k, "新站点数 k 必须是非负整数")
+    iterations = non_negative_int(iterations, "迭代次数必须是非负整数")
+    swaps = non_negative_int(swaps, "交换次数必须是非负整数")
     red = reduce(problem)
     trivial = _trivial(problem, k, red, t0, "fast")
     if trivial is not None:
@@ -193,11 +187,11 @@ def solve_mclp(problem: SitingProblem, k: int, *, time_limit_s: float | None = 6
     figures of each stage.
     """
     t0 = time.perf_counter()
-    k = _non_negative_int(k, "新站点数 k 必须是非负整数")
-    _check_time_limit(time_limit_s)
+    k = non_negative_int(k, "新站点数 k 必须是非负整数")
+    check_time_limit(time_limit_s)
     if not (isinstance(mip_gap, numbers.Real) and 0 <= mip_gap < 1):
         raise BadRequest(f"相对间隙必须在 0 到 1 之间，收到 {mip_gap!r}")
-    iterations = _non_negative_int(lagrangian_iterations, "迭代次数必须是非负整数")
+    iterations = non_negative_int(lagrangian_iterations, "迭代次数必须是非负整数")
     red = reduce(problem)
     trivial = _trivial(problem, k, red, t0, "milp")
     if trivial is not None:
@@ -240,75 +234,3 @@ def solve_mclp(problem: SitingProblem, k: int, *, time_limit_s: float | None = 6
     if np.isfinite(run.dual_bound):
         bounds.append((max(run.dual_bound + fixed.gain, fixed.bound), "milp"))
     return _judge(problem, red, "milp", k, incumbent, bounds, run.status, t0, nodes=run.nodes, extra=extra)
-
-
-def _fewest_by_single_gains(red: Reduced, need: float) -> int:
-    """A lower bound on the sites needed: j sites cover at most their j largest single gains."""
-    gains = np.sort(np.asarray(red.matrix.T @ red.weights, dtype=float).ravel())[::-1]
-    reach = np.cumsum(gains)
-    return int(np.searchsorted(reach, need, side="left")) + 1 if len(reach) else 0
-
-
-def min_sites_for_share(problem: SitingProblem, share: float, *, time_limit_s: float | None = 60.0,
-                        threads: int | None = None) -> CoverResult:
-    """The fewest new sites so that existing stations and new sites cover `share` (0–1] of all demand.
-
-    A partial set-cover MILP (min Σ y, Σ w_i x_i ≥ target − already covered) started from
-    the greedy's sites. The sites returned always reach the target (recomputed from the
-    matrix); `lower_bound` is the largest proven lower bound (HiGHS's dual bound, unless an
-    answer found needs fewer sites, and the count of largest single gains needed);
-    `optimal` when it equals the number of sites. When the existing stations already reach
-    the share, no site is needed; when even all candidates cannot, `feasible` is False and
-    `max_share` tells how far they go.
-    """
-    t0 = time.perf_counter()
-    if isinstance(share, bool) or not (isinstance(share, numbers.Real) and 0 < share <= 1):
-        raise BadRequest(f"覆盖比例必须在 0 到 1 之间（不含 0），收到 {share!r}")
-    _check_time_limit(time_limit_s)
-    total, already = problem.total, problem.already_covered
-    target = share * total
-    tol = _REL_TOL * max(total, 1.0)
-    need = target - already
-    red = reduce(problem)
-    reachable = float(red.weights.sum())
-    max_share = (already + reachable) / total if total > 0 else 1.0
-    extra: dict = {}
-
-    def result(sites: Candidates, feasible: bool, lower: int, status: str) -> CoverResult:
-        sites = Candidates(np.sort(np.asarray(sites, dtype=np.int64)))
-        covered = already + problem.gain(sites)
-        if feasible and covered < target - tol:
-            raise AssertionError(f"{len(sites)} sites cover {covered}, short of the target {target}")
-        lower = min(lower, len(sites)) if feasible else 0
-        return CoverResult(share, feasible, sites, len(sites), lower, lower == len(sites), covered, target,
-                           max_share, status, time.perf_counter() - t0, total, already, red.info, extra)
-
-    none = Candidates(np.array([], dtype=np.int64))
-    if need <= tol:
-        return result(none, True, 0, "existing stations suffice")
-    if reachable < need - tol:
-        return result(none, False, 0, "infeasible")
-    g_pos, _, _ = _heuristics.greedy(red, red.shape[1], stop_at=need - tol)
-    sites = red.to_candidates(g_pos)
-    lower = max(1, _fewest_by_single_gains(red, need - tol))
-    if lower >= len(sites):
-        return result(sites, True, lower, "greedy meets the lower bound")
-
-    def agrees(positions: Positions, objective: float) -> bool:
-        return abs(len(positions) - objective) < 0.5 and red.value(positions) >= need - tol
-
-    run = _highs.solve(_highs.model(red, 0, minimise_sites_for=max(need - tol, 0.0)), red, start=g_pos,
-                       agrees=agrees, time_limit_s=time_limit_s, threads=threads, integer_objective=True)
-    extra.update(highs_s=run.seconds, highs_objective=run.objective, highs_agreed=run.agreed,
-                 highs_retried=run.retried, milp_dual_bound=run.dual_bound, greedy_sites=len(sites))
-    if run.positions is not None:
-        found = red.to_candidates(run.positions)
-        if len(found) < len(sites) and already + problem.gain(found) >= target - tol:
-            sites = found
-    if np.isfinite(run.dual_bound):
-        dual = int(np.ceil(run.dual_bound - 1e-6))
-        if dual <= len(sites):
-            lower = max(lower, dual)
-        else:
-            extra["rejected_bounds"] = [{"bound": run.dual_bound, "kind": "milp"}]
-    return result(sites, True, lower, run.status)

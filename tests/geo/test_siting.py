@@ -254,3 +254,69 @@ def test_walking_coverage_on_a_hand_network() -> None:
     none = snap.snap(graph, np.array([], dtype=object))
     assert reach.walking_coverage(graph, demand, none, 1000.0).shape == (6, 0)
     assert reach.walking_coverage(graph, none, sites, 1000.0).shape == (0, 2)
+
+
+def _issue_12_problem() -> SitingProblem:
+    """The smallest case of issue #12: candidate 1 dominated by candidate 0, dropped by the reduction."""
+    rng = np.random.default_rng(38)
+    a = rng.random((30, 10)) < 0.3
+    a[:, 1] = a[:, 0] & (rng.random(30) < 0.6)
+    return SitingProblem(sparse.csr_matrix(a), rng.integers(1, 20, 30).astype(float))
+
+
+def test_issue_12_dominated_candidate_does_not_scramble_the_sites() -> None:
+    problem = _issue_12_problem()
+    r = solve_mclp(problem, 4)
+    assert (r.objective, r.bound, r.optimal, r.gap) == (269.0, 269.0, True, 0.0)
+    assert _brute_force(problem, 4) == 269.0 and problem.gain(r.sites) == 269.0
+    assert r.extra["highs_agreed"]
+
+
+def _fake_highs(positions_from_start: bool, objective: float, dual_bound: float):
+    """A stand-in for HiGHS that answers like highspy 1.16: the MIP start back, with any objective and bound."""
+    from geo.planning import _highs
+
+    def solve(lp, red, *, start, agrees, **_):
+        positions = start if positions_from_start and start is not None else np.array([], dtype=np.int64)
+        return _highs.Run(positions, objective, dual_bound, "Optimal", True, 0, 0.0, agrees(positions, objective), True)
+    return solve
+
+
+def test_a_solver_that_returns_its_start_is_not_believed(monkeypatch) -> None:
+    from geo.planning import _highs
+
+    problem = _issue_12_problem()
+    start = fast_mclp(problem, 4)
+    assert not start.optimal  # HiGHS is needed here
+    # HiGHS claims 269 (optimal status) but hands back the start: the start is kept, not proven
+    monkeypatch.setattr(_highs, "solve", _fake_highs(True, 269.0, 269.0))
+    r = solve_mclp(problem, 4)
+    assert r.objective == problem.gain(r.sites) < 269 and not r.optimal and r.gap > 0 and r.bound == 269
+    # a dual bound below what the start covers cannot be right: dropped, named, not used
+    monkeypatch.setattr(_highs, "solve", _fake_highs(True, 269.0, 200.0))
+    r = solve_mclp(problem, 4)
+    assert not r.optimal and r.bound > r.objective
+    assert [b["kind"] for b in r.extra["rejected_bounds"]] == ["milp"]
+    assert all(b["bound"] < r.objective for b in r.extra["rejected_bounds"])
+    # the fewest sites: HiGHS says 1 site, returns nothing usable: the greedy's sites, honestly
+    monkeypatch.setattr(_highs, "solve", _fake_highs(False, 1.0, 1.0))
+    share = (problem.already_covered + 269.0) / problem.total
+    c = min_sites_for_share(problem, share)
+    assert c.covered >= c.target and c.n_sites > c.lower_bound and not c.optimal
+
+
+def test_highs_runs_again_without_the_start_when_its_answer_disagrees() -> None:
+    from geo.planning import _highs
+    from geo.planning._reduce import reduce
+
+    red = reduce(_issue_12_problem())
+    seen = []
+
+    def agrees(positions, objective) -> bool:
+        seen.append(len(positions))
+        return False
+
+    start = np.array([0, 2, 3], dtype=np.int64)
+    run = _highs.solve(_highs.model(red, 3), red, start=start, agrees=agrees, time_limit_s=10)
+    assert run.retried and not run.agreed and len(seen) == 2
+    assert _highs.solve(_highs.model(red, 3), red, start=start, agrees=lambda p, o: True, time_limit_s=10).retried is False
