@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,14 +19,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# What the wheel is built from (the project's packages and their metadata).
+SOURCES = ("pyproject.toml", "README.md", "geo", "api", "web", "data")
 
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new virtualenv with the project's wheel installed (and nothing of the checkout)."""
     tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "source"  # a clean copy: a build/ folder in the checkout could hold modules moved since
+    source.mkdir()
+    for name in SOURCES:
+        if (ROOT / name).is_dir():  # without caches and the generated demo (data/demo)
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "demo"))
+        else:
+            shutil.copy2(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp / "dist"), str(ROOT)], check=True, cwd=tmp)
+                    str(tmp / "dist"), str(source)], check=True, cwd=tmp)
     wheel = next((tmp / "dist").glob("wangge-*.whl"))
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
