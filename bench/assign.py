@@ -3,7 +3,7 @@
     export DATABASE_URL=$(scripts/localdb.sh url)
     PYTHONPATH=. python -m bench.assign [--points 1000000] [--repeat 5] [--seed N]
 
-Issue target: geo.assign.assign on 1,000,000 points at least 2× faster than geopandas
+Issue target: geo.incidents.assign.assign on 1,000,000 points at least 2× faster than geopandas
 `sjoin(points, grids, how="left", predicate="within")` and 15× faster than a plain PostGIS join
 `pts LEFT JOIN grids ON ST_Within(p.geom, g.geom)`. The demo district is generated and its
 districts, streets, communities and grids loaded into a throwaway database on the server of
@@ -94,8 +94,8 @@ def main() -> None:
     import geopandas as gpd
 
     from data.generate import generate
-    from geo.assign import assign, load
-    from geo.loader import LoadOptions, load_directory
+    from geo.incidents.assign import assign, load
+    from geo.layers.loader import LoadOptions, load_directory
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=1_000_000)
@@ -180,8 +180,8 @@ def main() -> None:
           f"{ON_BOUNDARY:,} of them on grid vertices / edge midpoints; {int(n * OUTSIDE_SHARE):,} up to "
           f"{OUTSIDE_BAND_M:.0f} m outside it), {len(index.ids)} grids (综合网格)")
     print(f"  {'':<72} {'wall s':>9} {'CPU s':>9}")
-    row("ours: index build, geo.assign.load (PostGIS read + rasters; once)", t_build)
-    row(f"ours: geo.assign.assign, full rule, median of {args.repeat}", ours_wall, ours_cpu,
+    row("ours: index build, geo.incidents.assign.load (PostGIS read + rasters; once)", t_build)
+    row(f"ours: geo.incidents.assign.assign, full rule, median of {args.repeat}", ours_wall, ours_cpu,
         f"min {ours_min:.3f}, max {ours_max:.3f}; " + ", ".join(f"{k} {v:,}" for k, v in methods.items()))
     row("geopandas: grids + points GeoDataFrames (not in the sjoin time)", t_gdf)
     row(f"geopandas: sjoin(points, grids, how='left', predicate='within'), median of {max(1, args.repeat // 2)}",

@@ -39,7 +39,7 @@ from bench import network as netgen
 
 LIMIT_M = 1000.0       # 15 minutes at 4 km/h
 BUFFER_M = 25.0
-QUAD_SEGS = 4          # geo.street_pieces.BUFFER_QUAD_SEGS; the references use the same
+QUAD_SEGS = 4          # geo.walking._pieces.BUFFER_QUAD_SEGS; the references use the same
 UTM = netgen.UTM_EPSG
 
 # The PostGIS user's pipeline, one statement per station: nearest node, pgr_drivingDistance over
@@ -115,14 +115,16 @@ def _worker_exiting() -> None:
 
 
 def ours(url: str, stations: int, minutes: tuple[float, ...], workers: int, trace: bool, routing: bool) -> dict:
-    """Time geo.circle_store.recompute (full) after loading the graph; the first `stations` stations only."""
+    """Time geo.walking.store.recompute (full) after loading the graph; the first `stations` stations only."""
     global _WORKER_DIR
-    from geo import circle_blocks, circle_store, reach
-    from geo import circles as circles_mod
-    from geo import graph as graph_mod
-    from geo import snap as snap_mod
-    from geo import stations as stations_mod
-    from geo.circles import WalkParams
+    from geo.layers import stations as stations_mod
+    from geo.network import graph as graph_mod
+    from geo.network import reach
+    from geo.network import snap as snap_mod
+    from geo.walking import _blocks as circle_blocks
+    from geo.walking import circles as circles_mod
+    from geo.walking import store as circle_store
+    from geo.walking.circles import WalkParams
 
     parts = {"stations_snap": 0.0, "circles_wait": 0.0, "blocks": 0.0, "holes": 0.0}
     real_snap, real_points, real_load, real_circles = (snap_mod.snap, snap_mod.lonlat_to_points,
@@ -392,7 +394,7 @@ def main() -> None:
     print(f"  {'':<66} {'wall s':>9} {'CPU s':>9}   (CPU: all processes, incl. the PostgreSQL server's)")
     row(f"1. ours, 15 min, workers={args.workers}: graph + circles + storing", a["total"], a["cpu"],
         f"{a['computed']:,} stations, {a['stored']:,} circles stored, {a['total'] / n * 1000:.0f} ms per station")
-    row("     graph build (geo.graph.load from PostGIS)", a["graph"], float("nan"))
+    row("     graph build (geo.network.graph.load from PostGIS)", a["graph"], float("nan"))
     row("     stations load + snapping (incl. STRtree)", a["stations_snap"], float("nan"))
     row(f"     circles: routing + polygons ({args.workers} workers; parent's wait)", a["circles"], float("nan"))
     row("       of which blocks: sources_blocks (parent, before the workers)", a["blocks"],

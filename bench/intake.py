@@ -38,7 +38,7 @@ import numpy as np
 import psycopg
 
 from bench import network as netgen
-from geo import incidents
+from geo.incidents import intake as incidents
 
 try:  # the project's dev extra installs httpx2; plain httpx has the same API
     import httpx2 as httpx
@@ -159,7 +159,7 @@ def serve(url: str, workers: int, log_dir: Path, app: str = "api.app:create_app"
 def prepare(url: str, seed: int, n_points: int) -> tuple[list[str], np.ndarray, int, float]:
     """Generate and load the demo; return category codes, `n_points` lon/lat inside the grids, grid count."""
     from data.generate import generate
-    from geo.loader import LoadOptions, load_directory
+    from geo.layers.loader import LoadOptions, load_directory
 
     t = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench_intake_") as tmp, psycopg.connect(url) as conn:
@@ -392,14 +392,14 @@ def percentiles_ms(values: np.ndarray) -> str:
 # ---------------------------------------------------------------- where the time goes (in-process)
 
 def breakdown(url: str, requests: Requests, n: int) -> list[tuple[str, np.ndarray]]:
-    """Time the database side of POST /incidents, `geo.incidents.receive`, as `api/routes/incidents.create` calls it.
+    """Time the database side of POST /incidents, `geo.incidents.intake.receive`, as `api/routes/incidents.create` calls it.
 
     One connection from this process over the same URL the app uses (so the same kind of
     round trip), sequential, no HTTP; beside it one bare round trip and one COMMIT of an
     insert alone (the WAL flush every acknowledged incident waits for).
     """
     steps: dict[str, list[float]] = {k: [] for k in (
-        "round trip (SELECT 1, autocommit)", "geo.incidents.receive: INSERT…RETURNING card + COMMIT, one pipeline",
+        "round trip (SELECT 1, autocommit)", "geo.incidents.intake.receive: INSERT…RETURNING card + COMMIT, one pipeline",
         "of which a COMMIT alone after the INSERT (WAL flush)")}
     keys = list(steps)
     with psycopg.connect(url, autocommit=True) as ping, psycopg.connect(url) as conn:

@@ -157,8 +157,8 @@ def timed(district: District, name: str, fn, *args, **kwargs):
 
 def load_demo(district: District, demo_dir: Path, conn: psycopg.Connection) -> None:
     """The demo layers and its good incidents, committed."""
-    from geo import incident_import
-    from geo.loader import LoadOptions, load_directory
+    from geo.incidents import csv_import as incident_import
+    from geo.layers.loader import LoadOptions, load_directory
 
     timed(district, "load demo", load_directory, conn, demo_dir, LoadOptions())
     conn.commit()
@@ -169,8 +169,10 @@ def load_demo(district: District, demo_dir: Path, conn: psycopg.Connection) -> N
 
 def compute(district: District, conn: psycopg.Connection, workers: int) -> None:
     """Access (any hour, 22:00), circles, gaps and one scenario, each committed; then the counts."""
-    from geo import access, circle_store, gaps, scenarios
-    from geo.circles import WalkParams
+    from geo.planning import scenarios
+    from geo.walking import access, gaps
+    from geo.walking import store as circle_store
+    from geo.walking.circles import WalkParams
 
     timed(district, "access", access.recompute, conn)
     conn.commit()

@@ -4,7 +4,7 @@
 
 Target: once the graph is loaded, the walking distance from every one of ≥ 100,000
 buildings to its nearest station in 0.2 s or less: one multi-source Dijkstra
-(geo.reach.nearest_source) and the step from nodes to buildings (geo.reach.to_points).
+(geo.network.reach.nearest_source) and the step from nodes to buildings (geo.network.reach.to_points).
 Snapping the buildings onto the network is done once and reported apart. The reference
 is networkx's multi_source_dijkstra on the same graph; its distances must equal ours.
 No database is needed: the graph is built from the generated arrays.
@@ -27,9 +27,9 @@ def main() -> None:
     import scipy
     import shapely
 
-    from geo.graph import from_arrays
-    from geo.reach import nearest_source, to_points
-    from geo.snap import lonlat_to_points, snap
+    from geo.network.graph import from_arrays
+    from geo.network.reach import nearest_source, to_points
+    from geo.network.snap import lonlat_to_points, snap
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--buildings", type=int, default=100_000)
@@ -121,7 +121,7 @@ def main() -> None:
     print(f"Nearest station: {len(buildings.edge):,} buildings (8–60 m off the streets), {len(stations.edge)} stations, "
           f"{len(graph.edge_ids):,} edges / {n:,} nodes")
     print(f"  {'':<62} {'seconds':>9}")
-    print(f"  {'graph from arrays (geo.graph.from_arrays; not timed below)':<62} {t_graph:9.3f}")
+    print(f"  {'graph from arrays (geo.network.graph.from_arrays; not timed below)':<62} {t_graph:9.3f}")
     print(f"  {'(a) snapping, once: STRtree over the edges':<62} {t_tree:9.3f}")
     print(f"  {'    buildings: lon/lat → UTM, snap':<62} {t_snap_b:9.3f}")
     print(f"  {'    stations: lon/lat → UTM, snap':<62} {t_snap_s:9.3f}")

@@ -8,7 +8,7 @@ that memory order carries no lattice locality. Coordinates are returned and stor
 EPSG:4326; `length_m` is measured on the ellipsoid from the geometry, as the loader does.
 
     net = generate(seed=1)
-    graph = geo.graph.from_arrays(*net.arrays())
+    graph = geo.network.graph.from_arrays(*net.arrays())
     load_into(conn, net)          # COPY into network_nodes / network_edges
     lon, lat = net.stations(1000, seed=2)
 """
@@ -65,7 +65,7 @@ class Network:
         return len(self.edge_ids)
 
     def arrays(self) -> tuple:
-        """Positional arguments for `geo.graph.from_arrays`."""
+        """Positional arguments for `geo.network.graph.from_arrays`."""
         return (self.node_ids, self.node_lonlat, self.edge_ids, self.source, self.target,
                 self.length_m, self.lines_lonlat)
 
@@ -222,7 +222,7 @@ def loadavg() -> str:
 @contextlib.contextmanager
 def throwaway_database(admin_url: str, label: str) -> Iterator[str]:
     """A new migrated database on the server of `admin_url`, dropped (WITH FORCE) afterwards, even on error."""
-    from geo.migrate import migrate
+    from geo.db.migrate import migrate
 
     name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as admin:

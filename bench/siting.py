@@ -8,7 +8,7 @@ coverage = walking distance ≤ 1,000 m, some existing stations fixed: the prove
 instance; the greedy reaches ≥ 99 % of the optimum in ≤ 0.2 s. The instance is built on
 the seeded lattice of bench/network.py: buildings (residents as weights) and candidate
 points near the streets, snapped, walking coverage from one bounded Dijkstra per site
-(geo.reach.walking_pairs). No database is needed. spopt gets the same coverage as a
+(geo.network.reach.walking_pairs). No database is needed. spopt gets the same coverage as a
 dense cost matrix (walking metres, inf beyond the limit), the existing stations as
 predefined facilities, and CBC (pulp's default) with a time limit; see bench/README.md.
 """
@@ -62,9 +62,9 @@ def main() -> None:
     from spopt.locate import MCLP
 
     from geo import planning as siting
-    from geo import reach
-    from geo.graph import from_arrays
-    from geo.snap import lonlat_to_points, snap
+    from geo.network import reach
+    from geo.network.graph import from_arrays
+    from geo.network.snap import lonlat_to_points, snap
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--demand", type=int, default=10_000, help="buildings (demand points)")

@@ -12,10 +12,10 @@ import json
 import psycopg
 from psycopg.rows import dict_row
 
-from geo import stations as stations_mod
-from geo.access import ANY_KIND
-from geo.coverage import check_kind
 from geo.db import sql as sql_file
+from geo.layers import stations as stations_mod
+from geo.walking.access import ANY_KIND
+from geo.walking.coverage import check_kind
 
 DISPLAY_DECIMALS = 5
 DISPLAY_TOLERANCE_DEG = 0.00003

@@ -12,7 +12,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from geo.migrate import migrate
+from geo.db.migrate import migrate
 
 
 def _admin_url() -> str:
@@ -72,7 +72,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def make_demo_database(make_database, demo_dir: Path):
     """Factory of throwaway databases holding the demo district, for tests that commit."""
-    from geo.loader import LoadOptions, load_directory
+    from geo.layers.loader import LoadOptions, load_directory
 
     def create(label: str) -> str:
         url = make_database(label)

@@ -3,7 +3,7 @@
 AMap's tiles are drawn in GCJ-02, offset from WGS 84 by up to a few hundred metres in
 China. Rather than converting every layer, a map over AMap gets a Leaflet CRS that
 projects WGS 84 positions through GCJ-02 before Web Mercator (`GCJ02_CRS_JS`, built
-from the constants of geo.chinacoords, so the browser and the server apply one
+from the constants of geo.coords.chinacoords, so the browser and the server apply one
 definition): the data stay in WGS 84, the tiles and the layers line up. Tianditu's
 Web Mercator tiles are CGCS2000 (= WGS 84 within a metre or so) and need nothing.
 Tile requests to those hosts are the only requests a map page then makes off the server.
@@ -17,7 +17,7 @@ import folium
 from branca.element import Element
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from geo import chinacoords as cc
+from geo.coords import chinacoords as cc
 from geo.errors import BadRequest
 
 # Tile URL templates ({s} subdomain, {z} zoom, {x} column, {y} row).
@@ -105,7 +105,7 @@ def _js_constants() -> str:
     return json.dumps(values)
 
 
-# geo.chinacoords' forward GCJ-02 formula and fixed-point inverse, in JavaScript, and a CRS using them.
+# geo.coords.chinacoords' forward GCJ-02 formula and fixed-point inverse, in JavaScript, and a CRS using them.
 GCJ02_CRS_JS = """
 (function () {
     var C = """ + _js_constants() + """;

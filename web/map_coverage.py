@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 import folium
 import psycopg
 
-from geo import coverage, map_data
-from geo.access import ANY_KIND
+from geo import map_data
 from geo.errors import NotComputed
-from geo.layers import STATION_KINDS
+from geo.layers.schema import STATION_KINDS
+from geo.walking import coverage
+from geo.walking.access import ANY_KIND
 from web import basemaps
 from web import map_base as mb
 
@@ -92,7 +93,7 @@ def station_layers(m: folium.Map, stations: list[dict], *, kind: str = ANY_KIND,
     Only existing stations of `kind` open at `at` are drawn (planned ones too with `show_planned`).
     Each layer is one GeoJSON layer: one template for all its markers, not one per marker.
     """
-    from geo.stations import is_open
+    from geo.layers.stations import is_open
 
     counts = {}
     for name, colour in mb.KIND_COLOURS.items():

@@ -8,9 +8,10 @@ import json
 import folium
 import psycopg
 
-from geo import coverage, gaps, map_data
-from geo.access import ANY_KIND
-from geo.layers import STATION_KINDS
+from geo import map_data
+from geo.layers.schema import STATION_KINDS
+from geo.walking import coverage, gaps
+from geo.walking.access import ANY_KIND
 from web import basemaps
 from web import map_base as mb
 from web.map_coverage import station_layers

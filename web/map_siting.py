@@ -9,7 +9,8 @@ import json
 import folium
 import psycopg
 
-from geo import map_data, scenarios
+from geo import map_data
+from geo.planning import scenarios
 from web import basemaps
 from web import map_base as mb
 from web.map_coverage import station_layers

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Pool
-from geo import handling
 from geo.errors import BadRequest
+from geo.incidents import handling
 
 router = APIRouter(tags=["事件"])
 

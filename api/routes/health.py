@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Pool
-from geo import status
+from geo.db import status
 
 router = APIRouter(tags=["状态"])
 

@@ -12,8 +12,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import Dispatcher, DispatcherOnly, Pool
-from geo import handling, incident_import, incidents
 from geo.errors import NotFound
+from geo.incidents import csv_import as incident_import
+from geo.incidents import handling
+from geo.incidents import intake as incidents
 
 router = APIRouter(prefix="/incidents", tags=["事件"])
 

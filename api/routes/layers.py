@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import Pool, Settings
-from geo import export, status
+from geo.db import status
 from geo.errors import BadRequest
-from geo.export import BBox
-from geo.layers import LAYERS, get_layer
+from geo.layers import export
+from geo.layers.export import BBox
+from geo.layers.schema import LAYERS, get_layer
 
 router = APIRouter(prefix="/layers", tags=["图层"])
 GEOJSON = "application/geo+json"

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import Pool
-from geo.access import ANY_KIND
-from geo.export import BBox
+from geo.layers.export import BBox
+from geo.walking.access import ANY_KIND
 from web import map_coverage, map_gaps, map_incidents, map_siting
 from web.basemaps import BLANK
 

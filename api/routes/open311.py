@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 (JSON only) under /open311/v2: services, intake, public reads.
 
 Errors use the spec's format, `[{"code": 400, "description": "…"}]`, with the same HTTP
-status. The logic is in geo/open311.py and geo/open311_input.py; this module only passes arguments along.
+status. The logic is in geo/incidents/open311.py and geo/incidents/open311_input.py; this module only passes arguments along.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import Pool
-from geo import open311, open311_input
+from geo.incidents import open311, open311_input
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311"])
 P = ParamSpec("P")

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from api.deps import Pool, Settings
-from geo import status
-from geo.layers import LAYERS
+from geo.db import status
+from geo.layers.schema import LAYERS
 from web.render import render
 
 router = APIRouter(include_in_schema=False)

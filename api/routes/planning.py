@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import Pool
 from api.routes.walking import GEOJSON, AtTime
-from geo import coverage, gaps, scenarios
-from geo.access import ANY_KIND
+from geo.planning import scenarios
+from geo.walking import coverage, gaps
+from geo.walking.access import ANY_KIND
 
 router = APIRouter(tags=["覆盖缺口与选址"])
 

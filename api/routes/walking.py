@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import Pool, Settings
-from geo import access, circle_store
-from geo.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, WalkParams
 from geo.errors import BadRequest
+from geo.walking import access
+from geo.walking import store as circle_store
+from geo.walking.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, WalkParams
 
 router = APIRouter(tags=["步行圈与可达性"])
 GEOJSON = "application/geo+json"

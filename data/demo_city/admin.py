@@ -18,7 +18,7 @@ from data.demo_city import landuse as lu
 from data.demo_city import names
 from data.demo_city.frame import CELLS_PER_SUPERBLOCK, SOURCES_DIR, Lattice
 from data.demo_city.landuse import LandUse
-from geo.codes import grid_codes
+from geo.layers.codes import grid_codes
 
 DIVISIONS_FILE = SOURCES_DIR / "luzhou_divisions.csv"
 DISTRICT_CODE = "140403"

@@ -17,7 +17,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import shape
 
-from geo.chinacoords import gcj02_to_wgs84
+from geo.coords.chinacoords import gcj02_to_wgs84
 
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"
 OUTLINE_FILE = SOURCES_DIR / "luzhou_140403_gcj02.geojson"

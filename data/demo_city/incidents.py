@@ -13,7 +13,7 @@ from data.demo_city.categories import CATEGORIES, HOURS, SEASONS, WEEKDAYS, Cate
 from data.demo_city.frame import Lattice, xy_to_lonlat
 from data.demo_city.landuse import LandUse, road_names
 from data.demo_city.network import Network
-from geo.chinacoords import wgs84_to_bd09, wgs84_to_gcj02
+from geo.coords.chinacoords import wgs84_to_bd09, wgs84_to_gcj02
 
 INCIDENTS_FULL = 32_000  # rows at scale 1
 FIRST_DAY = dt.date(2025, 11, 1)

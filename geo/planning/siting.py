@@ -16,7 +16,7 @@ sites that cannot be in (or out of) any better answer are fixed before HiGHS is 
 What is claimed is checked here, never taken from a solver: every answer's value is
 recomputed from the coverage matrix (`SitingProblem.gain`), a bound below a value found is
 dropped as wrong, and `optimal` means the recomputed value meets the smallest bound left.
-No database, no HTTP: callers build the coverage (`geo.reach.walking_coverage`) and map
+No database, no HTTP: callers build the coverage (`geo.network.reach.walking_coverage`) and map
 candidate indices back to their sites.
 """
 

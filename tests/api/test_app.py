@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from geo.loader import LoadOptions, load_directory
+from geo.layers.loader import LoadOptions, load_directory
 from geo.settings import DatabaseSettings
 from tests import factories
 

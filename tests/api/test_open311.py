@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
-from geo import incidents
+from geo.incidents import intake as incidents
 from tests.api.clients import app_client
 
 V2 = "/open311/v2"

@@ -1,11 +1,11 @@
-"""The GCJ-02 display CRS in the browser projects exactly as geo.chinacoords converts."""
+"""The GCJ-02 display CRS in the browser projects exactly as geo.coords.chinacoords converts."""
 
 from __future__ import annotations
 
 import numpy as np
 from fastapi.responses import HTMLResponse
 
-from geo.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
+from geo.coords.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 from tests.browser.harness import LiveServer
 from web import basemaps
 from web.map_base import base_map, finish

@@ -11,8 +11,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from geo import access, circle_store, incident_import, scenarios
-from geo.circles import WalkParams
+from geo.incidents import csv_import as incident_import
+from geo.planning import scenarios
+from geo.walking import access
+from geo.walking import store as circle_store
+from geo.walking.circles import WalkParams
 from tests.browser.harness import LiveServer, PageReport
 
 # Features per overlay of the page's layer control, counted by Leaflet itself.

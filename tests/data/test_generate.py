@@ -18,8 +18,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from data.generate import generate
-from geo.chinacoords import bd09_to_wgs84, gcj02_to_wgs84
-from geo.codes import code_problem, grid_codes
+from geo.coords.chinacoords import bd09_to_wgs84, gcj02_to_wgs84
+from geo.layers.codes import code_problem, grid_codes
 
 UTM_EPSG = 32649
 SMALL_SCALE = 0.3

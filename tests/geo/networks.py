@@ -6,8 +6,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.graph import WalkGraph
-from geo.polygon_union import GRID_M, QUAD_SEGS
+from geo.network.graph import WalkGraph
+from geo.walking._offset import GRID_M, QUAD_SEGS
 
 UTM = CRS.from_epsg(32649)
 ORIGIN = (688_000.0, 4_006_000.0)  # in Changzhi

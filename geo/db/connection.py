@@ -1,0 +1,60 @@
+"""Database connections and the SQL files shipped with geo/."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from geo.errors import DatabaseUnavailable
+from geo.settings import DatabaseSettings
+
+# Query files, one folder per area (db, layers, network, walking, incidents, planning, maps).
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+@cache
+def _sql_files() -> dict[str, Path]:
+    """Every query file by its name (names are unique across the area folders)."""
+    files: dict[str, Path] = {}
+    for path in sorted(SQL_DIR.glob("*/*.sql")):
+        if path.stem in files:
+            raise RuntimeError(f"two query files named {path.stem}: {files[path.stem]} and {path}")
+        files[path.stem] = path
+    return files
+
+
+@cache
+def sql(name: str) -> str:
+    """Text of the query file `geo/db/sql/{area}/{name}.sql`."""
+    return _sql_files()[name].read_text(encoding="utf-8")
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+    """Open one connection to `url`; a clear DatabaseUnavailable when that fails."""
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(f"无法连接数据库（{_safe_url(url)}）：{exc}") from exc
+
+
+def open_pool(settings: DatabaseSettings) -> ConnectionPool:
+    """Open a connection pool for a server process; close it on shutdown."""
+    pool = ConnectionPool(
+        settings.url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        timeout=settings.connect_timeout_s,
+        open=False,
+    )
+    pool.open(wait=False)
+    return pool
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, fit for messages and logs."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info.pop("password", None)
+    return " ".join(f"{k}={v}" for k, v in info.items())

@@ -1,0 +1,1 @@
+"""Citizen requests: intake, CSV import, assignment to grids, handling, privacy, Open311."""

@@ -1,0 +1,1 @@
+"""The layers: schema, import pipeline (readers, checks), national codes, export, OSM import, stations."""

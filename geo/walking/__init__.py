@@ -1,0 +1,1 @@
+"""Walking circles and who is within reach: circles and their store, access, coverage, gaps."""
