@@ -37,6 +37,22 @@ STATUS: dict[type[WanggeError], int] = {
 }
 
 
+# The operation that makes each NotComputed step's result.
+STEPS = {"access": "POST /access/recompute"}
+
+
+def http_step(exc: NotComputed) -> str:
+    """The request that computes what `exc` lacks, with its query parameters."""
+    query = "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in exc.options.items())
+    return STEPS.get(exc.step, exc.step) + (f"?{query}" if query else "")
+
+
+def cli_step(exc: NotComputed) -> str:
+    """The command that computes what `exc` lacks, with its options."""
+    options = " ".join(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in exc.options.items())
+    return f"wangge {exc.step}" + (f" {options}" if options else "")
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
@@ -44,6 +60,8 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: WanggeError) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
         body: dict[str, object] = {"detail": str(exc)}
+        if isinstance(exc, NotComputed):
+            body["detail"] = f"{exc}：请先调用 {http_step(exc)}（或运行 {cli_step(exc)}）"
         if isinstance(exc, ImportRejected | InvalidIncident):
             body["problems"] = [p.as_dict() for p in exc.problems]
         return JSONResponse(body, status_code=status)

@@ -69,7 +69,16 @@ class EmptyNetwork(WanggeError):
 
 
 class NotComputed(WanggeError):
-    """A result this needs has not been computed yet (e.g. walking access for an hour)."""
+    """A result this needs has not been computed yet (e.g. walking access for an hour).
+
+    `step` names the computation that makes it ("access") and `options` its inputs
+    (e.g. {"at": "22:00", "include_planned": True}): each interface says how to run it.
+    """
+
+    def __init__(self, message: str, *, step: str, options: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.step = step
+        self.options = options or {}
 
 
 class IllegalTransition(WanggeError):

@@ -12,6 +12,7 @@ import json
 import psycopg
 from psycopg.rows import dict_row
 
+from geo.db import serialise
 from geo.db import sql as sql_file
 from geo.layers import stations as stations_mod
 from geo.walking.access import ANY_KIND
@@ -59,27 +60,43 @@ def chosen_station_ids(conn: psycopg.Connection, kind: str, at: dt.time | None) 
     return [int(i) for i in everything.ids[mask]]
 
 
+def _ring_key(kind: str, at: dt.time | None, minutes: float) -> dict[str, object]:
+    return {"kind": kind, "at_key": at.strftime("%H:%M") if at else "", "minutes": minutes}
+
+
 def ring_union(conn: psycopg.Connection, *, kind: str, at: dt.time | None, minutes: float) -> dict | None:
     """The union of the `minutes` circles of the chosen stations as a GeoJSON geometry (None if none).
 
-    Unions take seconds, so each is kept in `map_ring_unions` under a fingerprint of the
-    circles it was made from, and remade (and committed) only when that changes.
+    Reads only: the union kept in `map_ring_unions` when it was made from the circles
+    stored now (see `store_ring_union`), else one made for this call and not kept.
     """
     ids = chosen_station_ids(conn, kind, at)
     version, count = conn.execute(sql_file("map_ring_version"), {"minutes": minutes, "station_ids": ids}).fetchone()
     if count == 0:
         return None
-    key = {"kind": kind, "at_key": at.strftime("%H:%M") if at else "", "minutes": minutes}
-    cached = conn.execute("SELECT version = %(version)s FROM map_ring_unions WHERE station_kind = %(kind)s "
-                          "AND at_key = %(at_key)s AND minutes = %(minutes)s", {**key, "version": version}).fetchone()
-    if not (cached and cached[0]):
-        conn.execute(sql_file("map_ring_store"), {**key, "version": version, "station_ids": ids,
-                                                  "tolerance": DISPLAY_TOLERANCE_DEG})
-        conn.commit()
-    text = conn.execute("SELECT ST_AsGeoJSON(geom, %(decimals)s) FROM map_ring_unions WHERE station_kind = %(kind)s "
-                        "AND at_key = %(at_key)s AND minutes = %(minutes)s",
-                        {**key, "decimals": DISPLAY_DECIMALS}).fetchone()[0]
-    return json.loads(text) if text else None
+    key = _ring_key(kind, at, minutes)
+    kept = conn.execute("SELECT ST_AsGeoJSON(geom, %(decimals)s) FROM map_ring_unions WHERE station_kind = %(kind)s "
+                        "AND at_key = %(at_key)s AND minutes = %(minutes)s AND version = %(version)s",
+                        {**key, "version": version, "decimals": DISPLAY_DECIMALS}).fetchone()
+    if kept is None:
+        kept = conn.execute(sql_file("map_ring_union"), {"minutes": minutes, "station_ids": ids,
+                                                         "tolerance": DISPLAY_TOLERANCE_DEG,
+                                                         "decimals": DISPLAY_DECIMALS}).fetchone()
+    return json.loads(kept[0]) if kept and kept[0] else None
+
+
+def store_ring_union(conn: psycopg.Connection, *, kind: str, at: dt.time | None, minutes: float) -> None:
+    """Make and keep the union `ring_union` reads for these inputs (unions take seconds), in one transaction."""
+    ids = chosen_station_ids(conn, kind, at)
+    version, count = conn.execute(sql_file("map_ring_version"), {"minutes": minutes, "station_ids": ids}).fetchone()
+    with conn.transaction():
+        serialise(conn, "map_ring_unions")
+        if count == 0:
+            conn.execute("DELETE FROM map_ring_unions WHERE station_kind = %(kind)s AND at_key = %(at_key)s "
+                         "AND minutes = %(minutes)s", _ring_key(kind, at, minutes))
+        else:
+            conn.execute(sql_file("map_ring_store"), {**_ring_key(kind, at, minutes), "version": version,
+                                                      "station_ids": ids, "tolerance": DISPLAY_TOLERANCE_DEG})
 
 
 def incidents(conn: psycopg.Connection, *, start: dt.datetime, end: dt.datetime, category: str | None,

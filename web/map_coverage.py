@@ -33,7 +33,8 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
     try:
         totals = coverage.totals(coverage.by_area(conn, "grid", kind=kind, at=at))
     except NotComputed as exc:
-        totals, note = None, str(exc)
+        hour = f" --at {exc.options['at']}" if "at" in exc.options else ""
+        totals, note = None, f"{exc}：请先运行 wangge access{hour}"
     if map_data.grid_count(conn) <= embed_max:
         grids = grid_features(conn, kind=kind, at=at)
         mb.grid_layer(m, "网格覆盖率", grids)

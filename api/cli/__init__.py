@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 from api.cli import planning as cli_siting
+from api.errors import cli_step
 from geo.db import connect
 from geo.db.migrate import migrate
-from geo.errors import DatabaseUnavailable, WanggeError
+from geo.errors import DatabaseUnavailable, NotComputed, WanggeError
 from geo.layers import loader
 from geo.settings import DatabaseSettings
 from geo.walking.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH
@@ -26,9 +27,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except NotComputed as exc:
+        print(f"错误：{exc}：请先运行 {cli_step(exc)}", file=sys.stderr)
+        return 1
     except WanggeError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -166,7 +171,7 @@ def _circles(args: argparse.Namespace) -> int:
                                         progress=bar.update, on_total=lambda n: bar.reset(total=n))
         conn.commit()
         for minutes in params.minutes:  # the coverage map's default view, ready before anyone opens it
-            map_data.ring_union(conn, kind=ANY_KIND, at=None, minutes=minutes)
+            map_data.store_ring_union(conn, kind=ANY_KIND, at=None, minutes=minutes)
     print(f"步行圈：重算{report.computed}个驿站，沿用{report.kept}个，用时{report.seconds:.1f}秒"
           f"（{'、'.join(f'{m:g}' for m in params.minutes)}分钟，{params.speed_kmh:g}公里/小时，缓冲{params.buffer_m:g}米）")
     if report.off_network:

@@ -58,3 +58,13 @@ def _safe_url(url: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(url)
     info.pop("password", None)
     return " ".join(f"{k}={v}" for k, v in info.items())
+
+
+def serialise(conn: psycopg.Connection, name: str) -> None:
+    """Wait for, then hold until the transaction ends, the lock of the stored result `name`.
+
+    Recomputations of one stored result (circles, access, gaps, ring unions) replace rows
+    under the same keys: run inside `conn.transaction()`, this makes concurrent ones take
+    turns instead of colliding on unique keys.
+    """
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"wangge:{name}",))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import psycopg
 
+from geo.db import serialise
 from geo.db import sql as sql_file
 from geo.layers import stations as stations_mod
 from geo.layers.export import COORDINATE_DECIMALS
@@ -81,6 +82,7 @@ def recompute(conn: psycopg.Connection, *, at: dt.time | None = None, include_pl
                                                     np.array([r[2] for r in buildings], dtype=float)))
     results = nearest_by_kind(graph, chosen, points)
     with conn.transaction():
+        serialise(conn, "access_runs")
         conn.execute("DELETE FROM access_runs WHERE at_time IS NOT DISTINCT FROM %s AND include_planned = %s",
                      (at, include_planned))
         run_id = conn.execute(

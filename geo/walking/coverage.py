@@ -27,13 +27,13 @@ def check_kind(kind: str) -> str:
 
 
 def access_run(conn: psycopg.Connection, *, at: dt.time | None, include_planned: bool = False) -> int:
-    """Id of the stored access run for hour `at` (None: any hour); NotComputed saying how to make it."""
+    """Id of the stored access run for hour `at` (None: any hour); NotComputed naming the step that makes it."""
     row = conn.execute(sql_file("access_run"), {"at": at, "include_planned": include_planned}).fetchone()
     if row is None:
-        hour = f" --at {at:%H:%M}" if at is not None else ""
-        planned = " --include-planned" if include_planned else ""
-        raise NotComputed(f"尚未计算{'该时段' if at else '全时段'}的步行可达性：请先运行 wangge access{hour}{planned}"
-                          "（或 POST /access/recompute）")
+        options: dict[str, object] = {"at": f"{at:%H:%M}"} if at is not None else {}
+        if include_planned:
+            options["include_planned"] = True
+        raise NotComputed(f"尚未计算{'该时段' if at else '全时段'}的步行可达性", step="access", options=options)
     return int(row[0])
 
 

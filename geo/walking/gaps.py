@@ -11,6 +11,7 @@ import psycopg
 import shapely
 
 from geo.coords.crs import to_ewkb
+from geo.db import serialise
 from geo.db import sql as sql_file
 from geo.errors import BadRequest
 from geo.layers.export import COORDINATE_DECIMALS
@@ -53,39 +54,93 @@ def hexagons(lon: np.ndarray, lat: np.ndarray, weights: np.ndarray,
              shapely.Polygon([(x, y) for y, x in h3.cell_to_boundary(cell)])) for i, cell in enumerate(unique)]
 
 
-def recompute(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
-              include_planned: bool = False, limit_m: float = DEFAULT_LIMIT_M,
-              resolution: int = DEFAULT_RESOLUTION) -> GapReport:
-    """Store the uncovered buildings and their hexagons for stations of `kind` open at `at`.
+@dataclass(frozen=True)
+class Gaps:
+    """Uncovered residential buildings and their hexagons, computed but not stored.
 
-    Uses the stored access run for that hour (see `geo.walking.access.recompute`); replaces an earlier
-    gap computation with the same inputs, in one transaction.
+    `rows`: (building id, residents, walking distance in metres or None, lon, lat, building
+    code, grid code) per uncovered building; `cells`: as `hexagons` returns them.
+    """
+
+    access_run_id: int
+    kind: str
+    limit_m: float
+    resolution: int
+    residents: int
+    rows: list[tuple]
+    cells: list[tuple[str, int, int, shapely.Polygon]]
+
+    @property
+    def uncovered_residents(self) -> int:
+        return int(sum(r[1] for r in self.rows))
+
+    def features(self, layer: str) -> dict[str, object]:
+        """The layer ('hexagons' or 'buildings') as a GeoJSON FeatureCollection, as `geojson` gives it stored."""
+        if layer == "hexagons":
+            cells = sorted(self.cells, key=lambda c: (-c[2], c[0]))
+            features = [{"type": "Feature", "properties": {"h3": cell, "buildings": count, "uncovered_residents": people},
+                         "geometry": shapely.geometry.mapping(shapely.set_precision(polygon, 10 ** -COORDINATE_DECIMALS))}
+                        for cell, count, people, polygon in cells]
+        elif layer == "buildings":
+            rows = sorted(self.rows, key=lambda r: r[5])
+            features = [{"type": "Feature", "properties": {
+                "building_code": code, "residents": people, "grid_code": grid,
+                "distance_m": None if distance is None else round(float(distance), 1)},
+                "geometry": {"type": "Point", "coordinates": [round(lon, COORDINATE_DECIMALS),
+                                                              round(lat, COORDINATE_DECIMALS)]}}
+                for _, people, distance, lon, lat, code, grid in rows]
+        else:
+            raise BadRequest(f"缺口图层应为 hexagons 或 buildings，实际为“{layer}”")
+        return {"type": "FeatureCollection", "computed": False, "numberReturned": len(features), "features": features}
+
+
+def compute(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
+            include_planned: bool = False, limit_m: float = DEFAULT_LIMIT_M,
+            resolution: int = DEFAULT_RESOLUTION) -> Gaps:
+    """The uncovered buildings and their hexagons for stations of `kind` open at `at`; reads only.
+
+    Uses the stored access run for that hour (see `geo.walking.access.recompute`).
     """
     if not limit_m > 0:
         raise BadRequest(f"步行距离上限须大于0米，实际为{limit_m}")
     check_kind(kind)
     run = access_run(conn, at=at, include_planned=include_planned)
-    rows = conn.execute(sql_file("gap_buildings_select"),
-                        {"run_id": run, "kind": kind, "limit_m": limit_m}).fetchall()
+    rows = conn.execute(sql_file("gap_buildings_select"), {"run_id": run, "kind": kind, "limit_m": limit_m}).fetchall()
     residents = conn.execute("SELECT coalesce(sum(residents), 0) FROM buildings WHERE residents > 0").fetchone()[0]
-    weights = np.array([r[1] for r in rows], dtype=np.int64)
     cells = hexagons(np.array([r[3] for r in rows], dtype=float), np.array([r[4] for r in rows], dtype=float),
-                     weights, resolution)
+                     np.array([r[1] for r in rows], dtype=np.int64), resolution)
+    return Gaps(run, kind, limit_m, resolution, int(residents), rows, cells)
+
+
+def store(conn: psycopg.Connection, gaps: Gaps) -> GapReport:
+    """Store computed gaps, replacing an earlier computation with the same inputs, in one transaction.
+
+    Concurrent stores take turns (one lock for all gap runs), so they cannot collide.
+    """
+    key = (gaps.access_run_id, gaps.kind, gaps.limit_m, gaps.resolution)
     with conn.transaction():
+        serialise(conn, "gap_runs")
         conn.execute("DELETE FROM gap_runs WHERE access_run_id = %s AND station_kind = %s AND limit_m = %s "
-                     "AND h3_resolution = %s", (run, kind, limit_m, resolution))
+                     "AND h3_resolution = %s", key)
         gap_run = conn.execute(
             "INSERT INTO gap_runs (access_run_id, station_kind, limit_m, h3_resolution, residents, uncovered_residents) "
-            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (run, kind, limit_m, resolution, int(residents), int(weights.sum()))).fetchone()[0]
+            "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id", (*key, gaps.residents, gaps.uncovered_residents)).fetchone()[0]
         with conn.cursor().copy("COPY gap_buildings (run_id, building_id, residents, distance_m) FROM STDIN") as copy:
-            for building_id, people, distance, _, _ in rows:
+            for building_id, people, distance, *_ in gaps.rows:
                 copy.write_row((gap_run, building_id, people, distance))
         with conn.cursor().copy("COPY gap_hexagons (run_id, h3, buildings, uncovered_residents, geom) "
                                 "FROM STDIN") as copy:
-            for cell, count, people, polygon in cells:
+            for cell, count, people, polygon in gaps.cells:
                 copy.write_row((gap_run, cell, count, people, to_ewkb(polygon)))
-    return GapReport(gap_run, int(residents), int(weights.sum()), len(rows), len(cells))
+    return GapReport(gap_run, gaps.residents, gaps.uncovered_residents, len(gaps.rows), len(gaps.cells))
+
+
+def recompute(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
+              include_planned: bool = False, limit_m: float = DEFAULT_LIMIT_M,
+              resolution: int = DEFAULT_RESOLUTION) -> GapReport:
+    """Compute and store the gaps for stations of `kind` open at `at` (see `compute` and `store`)."""
+    return store(conn, compute(conn, kind=kind, at=at, include_planned=include_planned, limit_m=limit_m,
+                               resolution=resolution))
 
 
 def geojson(conn: psycopg.Connection, layer: str, *, kind: str = ANY_KIND, at: dt.time | None = None,

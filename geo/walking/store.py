@@ -11,6 +11,7 @@ import psycopg
 import shapely
 
 from geo.coords.crs import to_ewkb
+from geo.db import serialise
 from geo.db import sql as sql_file
 from geo.layers import stations as stations_mod
 from geo.layers.export import COORDINATE_DECIMALS
@@ -60,6 +61,7 @@ def recompute(conn: psycopg.Connection, params: WalkParams, *, full: bool = Fals
     version = network_version(conn)
     minutes = list(params.minutes)
     with conn.transaction():
+        serialise(conn, "walk_circles")
         fresh = set() if full else {r[0] for r in conn.execute(sql_file("circles_fresh"), {
             "speed_kmh": params.speed_kmh, "buffer_m": params.buffer_m,
             "network_version": version, "minutes": minutes})}

@@ -27,8 +27,10 @@ def demo_graph(demo_database_url: str) -> graph_mod.WalkGraph:
 
 
 def test_coverage_needs_an_access_run_and_says_how_to_make_it(demo) -> None:
-    with pytest.raises(NotComputed, match="wangge access --at 22:00"):
+    with pytest.raises(NotComputed, match="尚未计算该时段的步行可达性") as missing:
         coverage.by_area(demo, "street", at=NIGHT)
+    # geo names the step and its inputs; each interface says how to run it (HTTP, command line)
+    assert (missing.value.step, missing.value.options) == ("access", {"at": "22:00"})
     access.recompute(demo)
     with pytest.raises(BadRequest, match="未知驿站类型"):
         coverage.by_area(demo, "street", kind="驿站")
