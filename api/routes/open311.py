@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 (JSON only) under /open311/v2: services, intake, public reads.
 
 Errors use the spec's format, `[{"code": 400, "description": "…"}]`, with the same HTTP
-status. The logic is in geo/incidents/open311.py and geo/incidents/open311_input.py; this module only passes arguments along.
+status. The logic is in geo/incidents/open311.py and geo/incidents/open311_input.py; bodies are decoded in
+api/open311_body.py; this module only passes arguments along.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import Pool
+from api.open311_body import BodyError, decode_body
 from geo.incidents import open311, open311_input
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311"])
@@ -31,15 +33,26 @@ ERRORS = {400: {"description": "参数缺失或无效：[{code, description}]"},
           404: {"description": "没有该服务或请求：[{code, description}]"}}
 
 
+# The HTTP status of each kind of Open311Error.
+STATUS = {"invalid": 400, "not_found": 404, "conflict": 409}
+
+
+def _spec_list(status: int, descriptions: list[str]) -> Open311JSON:
+    """The spec's error list: one {code, description} per problem, with the same HTTP status."""
+    return Open311JSON([{"code": status, "description": d} for d in descriptions], status_code=status)
+
+
 def spec_errors(handler: Callable[P, JSONResponse]) -> Callable[P, JSONResponse]:
-    """Turn Open311Error into the spec's error list with its HTTP status."""
+    """Turn Open311Error and refused bodies into the spec's error list with their HTTP status."""
 
     @wraps(handler)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> JSONResponse:
         try:
             return handler(*args, **kwargs)
         except open311_input.Open311Error as exc:
-            return Open311JSON(exc.body(), status_code=exc.status)
+            return _spec_list(STATUS[exc.kind], exc.descriptions)
+        except BodyError as exc:
+            return _spec_list(exc.status, exc.descriptions)
 
     return wrapper
 
@@ -99,7 +112,7 @@ def create_request(
 ) -> JSONResponse:
     """Store the request as an incident of channel 网络; the database assigns its grid at once."""
     with pool.connection() as conn:
-        submission = open311_input.parse_submission(open311_input.decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
+        submission = open311_input.parse_submission(decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
         try:
             response, created = open311.submit(conn, submission)
         except open311_input.Open311Error:

@@ -2,8 +2,8 @@
 
 Categories of the responsibility list are the services; incidents are the service
 requests. Everything here is plain data in, plain data out (JSON-ready dicts and lists);
-the HTTP layer only passes arguments and turns `Open311Error` into the spec's error list
-`[{"code": 400, "description": "…"}]`.
+the HTTP layer decodes bodies, passes arguments and turns `Open311Error` into the spec's
+error list `[{"code": 400, "description": "…"}]` with the status of its kind.
 
 Public by design: intake needs no key (channel 网络) and reads never show the reporter.
 The reporter's name and phone are stored for dispatchers (geo.incidents.intake) but are never
@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 from geo.db import sql as sql_file
 from geo.errors import InvalidIncident
 from geo.incidents import intake as incidents
-from geo.incidents.open311_input import Open311Error, RequestQuery, Submission, bad_request
+from geo.incidents.open311_input import RequestQuery, Submission, bad_request, conflict, not_found
 from geo.incidents.privacy import mask_contacts
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))  # China has no daylight saving time
@@ -47,7 +47,7 @@ def services(conn: psycopg.Connection) -> list[dict[str, object]]:
 def service_definition(conn: psycopg.Connection, service_code: str) -> dict[str, object]:
     """GET service definition: no extra attributes (metadata is false for every service)."""
     if not _categories(conn, service_code):
-        raise Open311Error(404, [f"service_code：没有编码为“{service_code}”的服务（事项类别）"])
+        raise not_found(f"service_code：没有编码为“{service_code}”的服务（事项类别）")
     return {"service_code": service_code, "attributes": []}
 
 
@@ -99,15 +99,14 @@ def submit(conn: psycopg.Connection, submission: Submission) -> tuple[list[dict[
     codes = incidents.category_codes(conn)
     incident = submission.incident
     if incident.category_code not in codes:
-        raise Open311Error(404, [f"service_code：没有编码为“{incident.category_code}”的服务（事项类别）"])
+        raise not_found(f"service_code：没有编码为“{incident.category_code}”的服务（事项类别）")
     try:
         incident_id, created = incidents.submit(conn, incident, codes)
     except InvalidIncident as exc:  # checked above; kept as a safety net
         raise bad_request(*(f"{p.field or p.source}：{p.reason}" for p in exc.problems)) from None
     stored = incidents.read(conn, incident_id, dispatcher=True) or {}  # compared, never returned whole
     if not created and not _same_request(stored, incident):
-        raise Open311Error(409, [f"Idempotency-Key：“{submission.idempotency_key}”已用于另一条内容不同的请求；"
-                                 "新请求请换一个键"])
+        raise conflict(f"Idempotency-Key：“{submission.idempotency_key}”已用于另一条内容不同的请求；新请求请换一个键")
     return [{"service_request_id": str(incident_id), "service_notice": _intake_notice(stored),
              "account_id": None}], created
 
@@ -148,7 +147,7 @@ def request(conn: psycopg.Connection, service_request_id: str) -> list[dict[str,
     if re.fullmatch(r"\d{1,18}", service_request_id.strip()):
         found = requests(conn, RequestQuery(ids=[int(service_request_id)], limit=1))
     if not found:
-        raise Open311Error(404, [f"service_request_id：没有编号为“{service_request_id}”的请求"])
+        raise not_found(f"service_request_id：没有编号为“{service_request_id}”的请求")
     return found
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 
 import psycopg
@@ -22,7 +20,6 @@ MAX_DESCRIPTION = 4000  # the spec's limit on a request's description
 MAX_KEY = 128  # idempotency keys
 MAX_NAME = 50
 MAX_PHONE = 40
-MAX_BODY = 64 * 1024
 MAX_IDS = 1000
 # Client idempotency keys live in their own namespace of incidents.request_id, so a
 # public client can never hit (or learn about) a hotline or dispatcher request id.
@@ -32,46 +29,30 @@ _SPACED_OFFSET = re.compile(r"(\d{4}-?\d{2}-?\d{2}T[\d:.,]+) (\d{2}(?::?\d{2})?)
 
 @dataclass
 class Open311Error(WanggeError):
-    """A request refused in the spec's terms: one HTTP status, one or more descriptions."""
+    """A request refused in the spec's terms: what kind of refusal, and one or more descriptions.
 
-    status: int
+    `kind`: "invalid" (a missing or bad argument), "not_found" (no such service or request)
+    or "conflict" (an idempotency key reused for other content); the interface gives each
+    its status.
+    """
+
+    kind: str
     descriptions: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return "；".join(self.descriptions)
 
-    def body(self) -> list[dict[str, object]]:
-        """The spec's error list: one {code, description} per problem."""
-        return [{"code": self.status, "description": d} for d in self.descriptions]
-
 
 def bad_request(*descriptions: str) -> Open311Error:
-    return Open311Error(400, list(descriptions))
+    return Open311Error("invalid", list(descriptions))
 
 
-def decode_body(content_type: str, body: bytes) -> dict[str, object]:
-    """The fields of a POST body: form-encoded (the spec's) or a JSON object (UTF-8 both)."""
-    if len(body) > MAX_BODY:
-        raise Open311Error(413, [f"请求体超过{MAX_BODY // 1024} KB"])
-    media = content_type.split(";", 1)[0].strip().lower()
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise bad_request("请求体须为UTF-8编码") from None
-    if media in ("application/x-www-form-urlencoded", ""):
-        fields: dict[str, object] = {}
-        for name, value in urllib.parse.parse_qsl(text, keep_blank_values=True):
-            fields.setdefault(name, value)  # the first of repeated fields counts
-        return fields
-    if media == "application/json" or media.endswith("+json"):
-        try:
-            data = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise bad_request(f"JSON无法解析（第{exc.lineno}行第{exc.colno}列）") from None
-        if not isinstance(data, dict):
-            raise bad_request("JSON请求体须为对象，如 {\"service_code\": \"CAT01\", \"lat\": 36.18, \"long\": 113.11}")
-        return data
-    raise Open311Error(415, [f"不支持的Content-Type“{media}”：请用application/x-www-form-urlencoded或application/json"])
+def not_found(*descriptions: str) -> Open311Error:
+    return Open311Error("not_found", list(descriptions))
+
+
+def conflict(*descriptions: str) -> Open311Error:
+    return Open311Error("conflict", list(descriptions))
 
 
 @dataclass(frozen=True)
