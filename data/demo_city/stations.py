@@ -229,6 +229,12 @@ def build_stations(rng: np.random.Generator, lattice: Lattice, land: LandUse, ne
             labels.append(f"{WARM}·{near[0] if near else cells.place[r.row]}")
     st["name"] = names.dedupe(labels, CITY_REPEAT_PATTERN)
 
+    stations = _with_attributes(rng, st)
+    return stations, _candidates(rng, lattice, land, cells, tree, scale)
+
+
+def _with_attributes(rng: np.random.Generator, st: pd.DataFrame) -> pd.DataFrame:
+    """Services, opening hours, status, address and code of the placed stations (in `st`'s order)."""
     n = len(st)
     st["services"] = [_services(rng, k) for k in st.kind]
     is_24h = (st.kind == WARM).to_numpy().copy()
@@ -246,9 +252,8 @@ def build_stations(rng: np.random.Generator, lattice: Lattice, land: LandUse, ne
     numbers = rng.integers(ADDRESS_NUMBERS[0], ADDRESS_NUMBERS[1] + 1, size=n)
     st["address"] = [f"长治市潞州区{road}{k}号" for road, k in zip(st.road, numbers, strict=True)]
     st["code"] = [f"ST{k:03d}" for k in range(1, n + 1)]
-    stations = st[["code", "name", "kind", "services", "opens", "closes", "is_24h", "status", "address",
-                   "community_code", "geometry"]]
-    return stations, _candidates(rng, lattice, land, cells, tree, scale)
+    return st[["code", "name", "kind", "services", "opens", "closes", "is_24h", "status", "address",
+               "community_code", "geometry"]]
 
 
 def _candidates(rng: np.random.Generator, lattice: Lattice, land: LandUse, cells: Cells,

@@ -26,6 +26,16 @@ from scipy.sparse import csr_matrix
 from geo.coords import ewkb
 from geo.coords.crs import STORAGE_EPSG
 from geo.network.graph import WalkGraph
+from geo.walking._block_arrays import (
+    blocks_of_edges,
+    line_arrays,
+    owner_runs,
+    polygonized,
+    ring_geoms,
+    slice_rows,
+    split,
+    transform_xy,
+)
 from geo.walking._faces import cycle_order, half_edge_points, trace
 from geo.walking._offset import GRID_M, arc_tolerance, buffer_union, cut, shrink
 from geo.walking._pieces import LineCutter, Pieces
@@ -127,14 +137,14 @@ class Blocks:
         lines = graph.lines[edges]
         helper = ThreadPoolExecutor(1)  # GEOS and numpy let go of the GIL: these run beside the tracing
         simple = helper.submit(lambda: bool(shapely.is_simple(shapely.multilinestrings(lines))))
-        along = helper.submit(_line_arrays, graph.lines)
+        along = helper.submit(line_arrays, graph.lines)
         helper.shutdown(wait=False)
         traced = trace(lines, graph.u[edges], graph.v[edges])
         noded = not simple.result()
         if noded:  # lines cross without a node: what was traced is not a map of blocks
             traced = None
         if traced is None:
-            faces, side_face, side_edge = _polygonized(graph, edges, noded)
+            faces, side_face, side_edge = polygonized(graph, edges, noded)
             usable = shapely.get_num_interior_rings(faces) == 0
         else:
             faces, side_face, side_edge = traced.polygons, traced.side_face, edges[traced.side_line]
@@ -168,7 +178,7 @@ class Blocks:
             borders = (touching - touching.multiply(sides)).tocsr()
             borders.eliminate_zeros()
         has_within = np.bincount(within[within >= 0], minlength=len(faces)) > 0
-        return cls(buffer_m, *along.result(), graph.lines, faces, sides, _edge_blocks(sides), borders, within,
+        return cls(buffer_m, *along.result(), graph.lines, faces, sides, blocks_of_edges(sides), borders, within,
                    has_within, usable, noded, half_face, half_next)
 
     def complete(self, parts: int = 1,
@@ -242,15 +252,15 @@ class Blocks:
         ring = np.repeat(np.arange(len(rings)), [len(r) for r in rings])
         xy_to, wkb_to = None, None
         if self.to is not None:
-            xy_to = _apply(self.to, xy + self.origin)
-            start, end = _runs(ring)
-            wkb_to = [ewkb.ring(np.concatenate([r, r[:1]])) for r in _slices(xy_to, start, end)]
+            xy_to = transform_xy(self.to, xy + self.origin)
+            start, end = owner_runs(ring)
+            wkb_to = [ewkb.ring(np.concatenate([r, r[:1]])) for r in slice_rows(xy_to, start, end)]
         return Holes(xy, ring, ring_block, islands, faces[at], edge, xy_to, wkb_to)
 
     def _hole_shapes(self, holes: list[list[np.ndarray]], which: np.ndarray) -> np.ndarray:
         """MultiPolygons of these blocks' holes (rings from `shrink`, metres from `origin`)."""
         out = np.empty(len(which), dtype=object)
-        out[:] = [shapely.MultiPolygon(list(shapely.polygons(_rings(holes[k], self.origin)))) for k in which]
+        out[:] = [shapely.MultiPolygon(list(shapely.polygons(ring_geoms(holes[k], self.origin)))) for k in which]
         return out
 
     def fill(self, pieces: Pieces, cutter: LineCutter) -> Filled:
@@ -290,7 +300,7 @@ class Blocks:
         """The polygon `fill` found, transformed by `to` if given (the blocks' own `to`)."""
         parts, holes = filled.parts, self.hole_rings(filled.holes, to)
         if to is not None:
-            parts = shapely.transform(parts, partial(_apply, to))
+            parts = shapely.transform(parts, partial(transform_xy, to))
         return shapely.multipolygons([shapely.polygons(shapely.get_exterior_ring(part),
                                                        holes=np.concatenate([shapely.get_rings(part)[1:],
                                                                              holes[filled.owner == k]]))
@@ -309,8 +319,8 @@ class Blocks:
         SRID 4326: the full blocks' holes as encoded once by `complete`."""
         rings, part = shapely.get_rings(filled.parts, return_index=True)
         xy, ring = shapely.get_coordinates(rings, return_index=True)
-        xy = _apply(to, xy)
-        own = _slices(xy, *_runs(ring))
+        xy = transform_xy(to, xy)
+        own = slice_rows(xy, *owner_runs(ring))
         polygons: list[list[bytes]] = [[] for _ in range(len(filled.parts))]
         for k, coordinates in zip(part.tolist(), own, strict=True):
             polygons[k].append(ewkb.ring(coordinates))
@@ -337,7 +347,7 @@ class Blocks:
 
     def _lines(self, edges: np.ndarray) -> list[np.ndarray]:
         """These edges' lines as coordinates from `origin`."""
-        return _slices(self.line_xy, self.line_start[edges], self.line_start[edges + 1])
+        return slice_rows(self.line_xy, self.line_start[edges], self.line_start[edges + 1])
 
     def _paths(self, pieces: Pieces, cutter: LineCutter) -> list[np.ndarray]:
         """The pieces' lines as coordinates from `origin`: whole edges' as kept, the others cut
@@ -360,119 +370,10 @@ class Blocks:
         points[at] = self._at(a, along[0])
         points[at + count - 1] = self._at(b - 1, along[1])
         points[ranges(at + 1, inner)] = self.line_xy[ranges(a + 1, inner)]
-        return out + _slices(points, at, at + count)
+        return out + slice_rows(points, at, at + count)
 
     def _at(self, segment: np.ndarray, along: np.ndarray) -> np.ndarray:
         """The points this far along (`line_along` units) on these segments (from vertex `segment`)."""
         d0, d1 = self.line_along[segment], self.line_along[segment + 1]
         t = np.where(d1 > d0, (along - d0) / np.where(d1 > d0, d1 - d0, 1.0), 0.0)
         return self.line_xy[segment] + t[:, None] * (self.line_xy[segment + 1] - self.line_xy[segment])
-
-
-def _rings(paths: list[np.ndarray], origin: np.ndarray) -> np.ndarray:
-    """LinearRings of closed paths given from `origin`."""
-    if not paths:
-        return np.empty(0, dtype=object)
-    return shapely.linearrings(np.concatenate(paths) + origin,
-                               indices=np.repeat(np.arange(len(paths)), [len(p) for p in paths]))
-
-
-def split(xy: np.ndarray, owner: np.ndarray, closed: bool = False) -> list[np.ndarray]:
-    """Coordinates grouped by their (sorted) owner, one array each; `closed` rings lose their closing vertex."""
-    start, end = _runs(owner)
-    return _slices(xy, start, end - 1 if closed else end)
-
-
-def _runs(owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each run of equal (sorted) owners starts and ends."""
-    if len(owner) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    cuts = np.flatnonzero(owner[1:] != owner[:-1]) + 1
-    return np.r_[0, cuts], np.r_[cuts, len(owner)]
-
-
-def _apply(to: Transformer, xy: np.ndarray) -> np.ndarray:
-    """Coordinates (n × 2) transformed by `to`."""
-    return np.column_stack(to.transform(xy[:, 0], xy[:, 1]))
-
-
-def _slices(xy: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[np.ndarray]:
-    """xy[start[i]:end[i]] for each i (views; faster than np.split for many small pieces)."""
-    return [xy[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
-
-
-def _line_arrays(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A local origin, the lines' coordinates from it, where each line's start in them, and
-    each vertex's distance along all the lines, a metre between lines (see `Blocks`)."""
-    xy, owner = shapely.get_coordinates(lines, return_index=True)
-    origin = np.floor(xy.min(axis=0))
-    line_start = np.searchsorted(owner, np.arange(len(lines) + 1))
-    step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
-    step[line_start[:-1]] = 1.0  # a gap between lines keeps the distances increasing
-    return origin, xy - origin, line_start, np.cumsum(step)
-
-
-def _edge_blocks(sides: csr_matrix) -> np.ndarray:
-    """Edges × 2: the blocks an edge is a side of (an edge lies along at most two), -1 for none."""
-    by_edge = sides.T.tocsr()
-    count = np.diff(by_edge.indptr)
-    out = np.full((by_edge.shape[0], 2), -1, dtype=np.int64)
-    out[count > 0, 0] = by_edge.indices[by_edge.indptr[:-1][count > 0]]
-    out[count > 1, 1] = by_edge.indices[by_edge.indptr[:-1][count > 1] + 1]
-    return out
-
-
-def _polygonized(graph: WalkGraph, edges: np.ndarray, noded: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The faces of these edges' lines by GEOS's polygonize (noded first if they cross
-    without a node), counter-clockwise, and their sides as (face, edge) pairs: edges whose
-    first segment is a segment of the face's outline and, if noded, that lie along it whole."""
-    lines = graph.lines[edges]
-    if noded:
-        lines = shapely.get_parts(shapely.node(shapely.multilinestrings(lines)))
-    faces = shapely.orient_polygons(shapely.get_parts(shapely.polygonize(lines)))
-    sides = _sides(faces, graph.lines, edges).tocoo()
-    face, edge = sides.row, sides.col
-    if noded:  # an edge's first segment may lie along a block while the edge, noded apart, leaves it
-        along = shapely.relate_pattern(graph.lines[edge], faces[face], "F1F******")
-        face, edge = face[along], edge[along]
-    return faces, face, edge
-
-
-def _sides(faces: np.ndarray, lines: np.ndarray, edges: np.ndarray) -> csr_matrix:
-    """Blocks × edges: which of `edges` (indices into `lines`) lie on each block's boundary.
-
-    The blocks were polygonised from these very lines, so a side's first segment is a
-    segment of the block's ring coordinate for coordinate: segments are matched by a hash
-    of their coordinates' bits, then compared exactly.
-    """
-    xy, ring = shapely.get_coordinates(shapely.get_exterior_ring(faces), return_index=True)
-    same = ring[1:] == ring[:-1]
-    ring_ends = _segment_ends(xy[:-1][same], xy[1:][same])
-    ring_keys = _hash(ring_ends)
-    order = np.argsort(ring_keys)
-    line_xy, line = shapely.get_coordinates(lines[edges], return_index=True)
-    first = np.searchsorted(line, np.arange(len(edges)))
-    ends = _segment_ends(line_xy[first], line_xy[first + 1])
-    keys = _hash(ends)
-    low = np.searchsorted(ring_keys, keys, side="left", sorter=order)
-    high = np.searchsorted(ring_keys, keys, side="right", sorter=order)
-    owner = np.repeat(np.arange(len(edges)), high - low)
-    at = order[np.arange(len(owner)) + np.repeat(low - (np.cumsum(high - low) - (high - low)), high - low)]
-    equal = np.all(ring_ends[at] == ends[owner], axis=1)
-    return csr_matrix((np.ones(int(equal.sum()), dtype=np.int32), (ring[:-1][same][at[equal]], edges[owner[equal]])),
-                      shape=(len(faces), len(lines)))
-
-
-def _segment_ends(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Each segment (a[i], b[i]) as (x0, y0, x1, y1), the same whichever way it runs."""
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    return np.ascontiguousarray(np.where(swap[:, None], np.hstack([b, a]), np.hstack([a, b])))
-
-
-def _hash(ends: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row's four float64 (FNV-style: multiply, then xor; wraps around)."""
-    bits = ends.view(np.uint64)
-    key = np.full(len(bits), 14695981039346656037, dtype=np.uint64)
-    for k in range(bits.shape[1]):
-        key = (key ^ bits[:, k]) * np.uint64(1099511628211)
-    return key

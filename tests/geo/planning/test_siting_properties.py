@@ -23,7 +23,7 @@ import pytest
 from scipy import sparse
 
 from geo.planning import CoverResult, SitingProblem, SitingResult, fast_mclp, greedy, min_sites_for_share, solve_mclp
-from tests.geo import siting_reference as ref
+from tests.geo.planning import siting_reference as ref
 
 SMALL, MEDIUM, LARGE = range(0, 160), range(1000, 1060), range(5000, 5020)
 LARGE_SAMPLE = set(np.random.default_rng(12).choice(list(LARGE), 2, replace=False).tolist())

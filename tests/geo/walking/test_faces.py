@@ -8,7 +8,7 @@ import shapely
 from geo.walking._blocks import Blocks
 from geo.walking._faces import trace
 from tests.geo import networks
-from tests.geo.test_circles import _lattice
+from tests.geo.walking.test_circles import _lattice
 
 
 def test_traced_blocks_are_polygonize_blocks_with_their_sides() -> None:
