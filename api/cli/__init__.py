@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
-from api.cli import planning as cli_siting
+from api.cli import planning as cli_planning
+from api.cli.progress import bar
+from api.cli.zh import Parser, count, non_negative, positive, time_of_day
 from api.errors import cli_step
 from geo.db import connect
 from geo.db.migrate import migrate
@@ -23,8 +25,7 @@ METHOD_LABELS = {"inside": "网格内", "nearest": "就近兜底", "out_of_area"
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `wangge` console script; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return args.run(args)
     except NotComputed as exc:
@@ -35,66 +36,92 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wangge", description="网格化治理 GIS 服务")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
-
-    cmd = commands.add_parser("migrate", help="apply pending database migrations")
-    cmd.set_defaults(run=_migrate)
-
-    cmd = commands.add_parser("generate", help="write the synthetic demo district")
-    cmd.add_argument("out_dir", type=Path)
-    cmd.add_argument("--seed", type=int, default=None)
-    cmd.add_argument("--scale", type=float, default=1.0, help="size of the study area (1 = full demo)")
-    cmd.set_defaults(run=_generate)
-
-    cmd = commands.add_parser("load", help="import a layer file, or a folder of layer files")
-    cmd.add_argument("path", type=Path, help="file (.gpkg .geojson .zip .shp .csv) or folder")
-    cmd.add_argument("--layer", help="target layer (default: the file name without suffix)")
-    cmd.add_argument("--crs", help="declare the input CRS: EPSG:xxxx, wgs84, cgcs2000, gcj02, bd09")
-    cmd.add_argument("--source-layer", help="layer inside a multi-layer file")
-    cmd.add_argument("--skip-bad-rows", action="store_true", help="load the good rows, report the others")
-    cmd.add_argument("--accept-problems", action="store_true",
-                     help="keep features failing nesting/overlap/area checks (recorded in the imports log)")
-    cmd.add_argument("--replace", action="store_true", help="also delete stored features absent from the input")
-    cmd.set_defaults(run=_load)
-
-    cmd = commands.add_parser("load-osm", help="replace the walking network with an OpenStreetMap .pbf extract")
-    cmd.add_argument("path", type=Path)
-    cmd.add_argument("--bbox", help="west,south,east,north in degrees (EPSG:4326)")
-    cmd.set_defaults(run=_load_osm)
-
-    cmd = commands.add_parser("circles", help="compute walking circles of the stations that need them")
-    cmd.add_argument("--minutes", default=",".join(f"{m:g}" for m in DEFAULT_MINUTES),
-                     help="walking times in minutes, comma-separated")
-    cmd.add_argument("--speed-kmh", type=float, default=DEFAULT_SPEED_KMH)
-    cmd.add_argument("--buffer-m", type=float, default=DEFAULT_BUFFER_M)
-    cmd.add_argument("--full", action="store_true", help="recompute every station")
-    cmd.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    cmd.set_defaults(run=_circles)
-
-    cmd = commands.add_parser("access", help="walking distance from every building to its nearest station")
-    cmd.add_argument("--at", type=dt.time.fromisoformat, default=None,
-                     help="time of day HH:MM: only stations open then count")
-    cmd.add_argument("--include-planned", action="store_true")
-    cmd.set_defaults(run=_access)
-
-    cli_siting.add_commands(commands, _url)
-
-    cmd = commands.add_parser("import-incidents", help="import a 12345 hotline CSV export of incidents")
-    cmd.add_argument("path", type=Path)
-    cmd.add_argument("--good-rows-only", action="store_true", help="store the good rows, report the others")
-    cmd.set_defaults(run=_import_incidents)
-
-    cmd = commands.add_parser("reassign", help="assign every incident to its grid again")
-    cmd.set_defaults(run=_reassign)
-
-    cmd = commands.add_parser("serve", help="serve the web app and API")
-    cmd.add_argument("--host", default="127.0.0.1")
-    cmd.add_argument("--port", type=int, default=8000)
+def _parser() -> Parser:
+    parser = Parser(prog="wangge", description="网格化治理 GIS 服务：图层、步行圈与覆盖、选址、事件。\n"
+                                               "每个命令的用法：wangge 命令 --help",
+                    examples=("wangge load data/demo", "wangge site --k 5 --kind 城市驿站"))
+    parser.add_argument("--version", action="version", version=f"wangge {_version()}", help="显示版本号并退出")
+    commands = parser.add_subparsers(required=True, metavar="命令", parser_class=Parser)
+    _data_commands(commands)
+    _walking_commands(commands)
+    cli_planning.add_commands(commands, _url)
+    _incident_commands(commands)
+    cmd = commands.add_parser("serve", help="启动网页与 API 服务", description="启动网页与 API 服务",
+                              examples=("wangge serve --host 0.0.0.0 --port 8000",))
+    cmd.add_argument("--host", default="127.0.0.1", help="监听地址")
+    cmd.add_argument("--port", type=count, default=8000, help="端口")
     cmd.set_defaults(run=_serve)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("wangge")
+    except metadata.PackageNotFoundError:
+        return "未安装"
+
+
+def _data_commands(commands) -> None:
+    cmd = commands.add_parser("migrate", help="执行数据库迁移", description="执行尚未执行的数据库迁移",
+                              examples=("wangge migrate",))
+    cmd.set_defaults(run=_migrate)
+
+    cmd = commands.add_parser("generate", help="生成示例城区数据", description="生成示例城区（长治市潞州区）的图层与事件文件",
+                              examples=("wangge generate data/demo", "wangge generate /tmp/small --seed 7 --scale 0.3"))
+    cmd.add_argument("out_dir", type=Path, help="输出目录")
+    cmd.add_argument("--seed", type=int, default=None, help="随机种子（同一种子生成相同文件；默认 20261122）")
+    cmd.add_argument("--scale", type=positive, default=1.0, help="研究区大小（1 为完整示例）")
+    cmd.set_defaults(run=_generate)
+
+    cmd = commands.add_parser("load", help="导入图层文件或目录", description="导入图层文件，或目录中的全部图层文件（先上级后下级）；"
+                              "一次导入为一个事务，有问题则全部不写入",
+                              examples=("wangge load grids.gpkg", "wangge load wangge_2026.zip --layer grids",
+                                        "wangge load stations.csv --crs gcj02", "wangge load data/demo --replace"))
+    cmd.add_argument("path", type=Path, help="文件（.gpkg .geojson .zip .shp .csv）或目录")
+    cmd.add_argument("--layer", help="目标图层（默认取文件名）")
+    cmd.add_argument("--crs", help="声明输入坐标系：EPSG:xxxx、wgs84、cgcs2000、gcj02、bd09")
+    cmd.add_argument("--source-layer", help="多图层文件中的图层名")
+    cmd.add_argument("--skip-bad-rows", action="store_true", help="导入合格行，列出其余行")
+    cmd.add_argument("--accept-problems", action="store_true", help="保留未通过嵌套、重叠、辖区检查的要素（记入导入日志）")
+    cmd.add_argument("--replace", action="store_true", help="同时删除文件中没有的已存要素")
+    cmd.set_defaults(run=_load)
+
+    cmd = commands.add_parser("load-osm", help="用 OpenStreetMap 数据替换步行路网",
+                              description="用 OpenStreetMap .pbf 文件替换步行路网",
+                              examples=("wangge load-osm city.osm.pbf --bbox 113.05,36.15,113.20,36.25",))
+    cmd.add_argument("path", type=Path, help=".osm.pbf 文件")
+    cmd.add_argument("--bbox", help="范围：西,南,东,北（度，EPSG:4326）")
+    cmd.set_defaults(run=_load_osm)
+
+
+def _walking_commands(commands) -> None:
+    cmd = commands.add_parser("circles", help="计算需要更新的步行圈", description="计算新增、移动或参数变化的驿站的步行圈",
+                              examples=("wangge circles", "wangge circles --minutes 15 --speed-kmh 4.5 --full"))
+    cmd.add_argument("--minutes", default=",".join(f"{m:g}" for m in DEFAULT_MINUTES), help="步行时间（分钟），逗号分隔")
+    cmd.add_argument("--speed-kmh", type=positive, default=DEFAULT_SPEED_KMH, help="步行速度（公里/小时）")
+    cmd.add_argument("--buffer-m", type=non_negative, default=DEFAULT_BUFFER_M, help="路网缓冲距离（米）")
+    cmd.add_argument("--full", action="store_true", help="全部驿站重算")
+    cmd.add_argument("--workers", type=count, default=os.cpu_count() or 1, help="并行进程数")
+    cmd.set_defaults(run=_circles)
+
+    cmd = commands.add_parser("access", help="计算每栋楼到最近驿站的步行距离", description="计算每栋楼、每个路网节点到最近驿站"
+                              "（按类型）的步行距离", examples=("wangge access", "wangge access --at 22:00"))
+    cmd.add_argument("--at", type=time_of_day, default=None, help="时刻 HH:MM：只计此时开放的驿站")
+    cmd.add_argument("--include-planned", action="store_true", help="计入规划中的驿站")
+    cmd.set_defaults(run=_access)
+
+
+def _incident_commands(commands) -> None:
+    cmd = commands.add_parser("import-incidents", help="导入 12345 热线事件 CSV", description="导入 12345 热线导出的事件"
+                              " CSV；默认有任何坏行则全部不写入", examples=("wangge import-incidents export.csv",
+                                                              "wangge import-incidents export.csv --good-rows-only"))
+    cmd.add_argument("path", type=Path, help="CSV 文件（UTF-8 或 GB18030）")
+    cmd.add_argument("--good-rows-only", action="store_true", help="只写入合格行，列出其余行")
+    cmd.set_defaults(run=_import_incidents)
+
+    cmd = commands.add_parser("reassign", help="重新把全部事件分派到网格", description="网格边界变化后，重新分派全部有坐标的事件"
+                              "（人工分派的除外）", examples=("wangge reassign",))
+    cmd.set_defaults(run=_reassign)
 
 
 def _url() -> str:
@@ -127,7 +154,8 @@ def _load(args: argparse.Namespace) -> int:
     with connect(_url()) as conn:
         if args.path.is_dir():
             _, ignored = loader.layer_files(args.path)
-            reports = loader.load_directory(conn, args.path, options)
+            with bar("导入图层", "个文件") as progress:
+                reports = loader.load_directory(conn, args.path, options, progress=progress)
             if ignored:
                 print("未作为图层导入的文件：" + "、".join(p.name for p in ignored))
         else:
@@ -147,9 +175,9 @@ def _load_osm(args: argparse.Namespace) -> int:
     from geo.layers.export import BBox
 
     box = BBox.parse(args.bbox) if args.bbox else None
-    with connect(_url()) as conn, conn.transaction():
+    with connect(_url()) as conn, conn.transaction(), bar("导入路网") as progress:
         bounds = (box.west, box.south, box.east, box.north) if box else None
-        edges, nodes = osm.import_pbf(conn, args.path, bounding_box=bounds)
+        edges, nodes = osm.import_pbf(conn, args.path, bounding_box=bounds, progress=progress)
     print(f"步行路网已替换为 {args.path.name}：{edges}条路段，{nodes}个节点；请运行 wangge circles 更新步行圈")
     return 0
 
@@ -166,9 +194,9 @@ def _circles(args: argparse.Namespace) -> int:
         params = WalkParams(tuple(float(m) for m in args.minutes.split(",")), args.speed_kmh, args.buffer_m)
     except ValueError as exc:
         raise WanggeError(f"参数错误：{exc}") from None
-    with connect(_url()) as conn, tqdm(unit="站", desc="步行圈") as bar:
+    with connect(_url()) as conn, tqdm(unit="站", desc="步行圈", disable=None) as line:
         report = circle_store.recompute(conn, params, full=args.full, workers=args.workers,
-                                        progress=bar.update, on_total=lambda n: bar.reset(total=n))
+                                        progress=line.update, on_total=lambda n: line.reset(total=n))
         conn.commit()
         for minutes in params.minutes:  # the coverage map's default view, ready before anyone opens it
             map_data.store_ring_union(conn, kind=ANY_KIND, at=None, minutes=minutes)
@@ -182,8 +210,8 @@ def _circles(args: argparse.Namespace) -> int:
 def _access(args: argparse.Namespace) -> int:
     from geo.walking import access
 
-    with connect(_url()) as conn:
-        report = access.recompute(conn, at=args.at, include_planned=args.include_planned)
+    with connect(_url()) as conn, bar("步行可达性", "类") as progress:
+        report = access.recompute(conn, at=args.at, include_planned=args.include_planned, progress=progress)
     when = f"{args.at:%H:%M}开放的" if args.at else ""
     print(f"可达性：{report.buildings}栋楼、{report.nodes}个路网节点到最近{when}驿站（共{report.stations}个）的步行距离已更新")
     return 0
@@ -192,8 +220,8 @@ def _access(args: argparse.Namespace) -> int:
 def _import_incidents(args: argparse.Namespace) -> int:
     from geo.incidents.csv_import import import_csv
 
-    with connect(_url()) as conn:
-        report = import_csv(conn, args.path, good_rows_only=args.good_rows_only)
+    with connect(_url()) as conn, bar("检查事件", "行") as progress:
+        report = import_csv(conn, args.path, good_rows_only=args.good_rows_only, progress=progress)
     methods = "，".join(f"{METHOD_LABELS.get(k, k)}{v}件" for k, v in sorted(report.assignment.items()))
     print(f"事件：读取{report.rows_read}行，新增{report.stored}件，已存在{report.already_present}件"
           f"，跳过{len({p.row for p in report.skipped})}行（{methods or '无新增'}）")
@@ -207,8 +235,8 @@ def _import_incidents(args: argparse.Namespace) -> int:
 def _reassign(args: argparse.Namespace) -> int:
     from geo.incidents.intake import reassign
 
-    with connect(_url()) as conn:
-        counts = reassign(conn)
+    with connect(_url()) as conn, bar("重新分派") as progress:
+        counts = reassign(conn, progress=progress)
     print("事件已重新分派：" + "，".join(f"{METHOD_LABELS.get(k, k)}{v}件" for k, v in counts.items()))
     return 0
 
@@ -216,5 +244,7 @@ def _reassign(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port)
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port)
     return 0

@@ -14,10 +14,14 @@ import shapely
 from geo.errors import ImportRejected, Problem
 from geo.incidents import intake as incidents
 from geo.layers import _readers as readers
+from geo.progress import Progress
 
 REQUIRED = ("channel", "category_code", "reported_at")
 KNOWN = (*REQUIRED, "request_id", "description", "reporter_name", "reporter_phone")
 
+
+# Rows checked between two progress reports.
+PROGRESS_ROWS = 1000
 
 @dataclass
 class IncidentImport:
@@ -31,7 +35,7 @@ class IncidentImport:
 
 
 def import_csv(conn: psycopg.Connection, source: Path | BinaryIO, *, name: str | None = None,
-               good_rows_only: bool = False) -> IncidentImport:
+               good_rows_only: bool = False, progress: Progress | None = None) -> IncidentImport:
     """Validate every row, then store all rows (or, when asked, the good ones) in one transaction.
 
     Points outside every grid are not errors: they are stored 'out_of_area' for a dispatcher.
@@ -54,6 +58,8 @@ def import_csv(conn: psycopg.Connection, source: Path | BinaryIO, *, name: str |
             bad.add(int(row))
         else:
             good.append(incident)
+        if progress and (i + 1) % PROGRESS_ROWS == 0:
+            progress("检查", i + 1, len(raw.rows))
     if problems and not good_rows_only:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row or 0, p.field or "")))
     with conn.transaction(), conn.cursor() as cur:

@@ -15,6 +15,7 @@ from geo.db import sql as sql_file
 from geo.errors import InvalidIncident, Problem
 from geo.incidents import assign
 from geo.incidents.privacy import public_description
+from geo.progress import Progress
 
 CHANNELS = ("12345热线", "现场", "信箱", "走访", "网络")
 PERSONAL_FIELDS = ("reporter_name", "reporter_phone")
@@ -162,17 +163,20 @@ def read(conn: psycopg.Connection, incident_id: int, *, dispatcher: bool) -> dic
     return row
 
 
-def reassign(conn: psycopg.Connection) -> dict[str, int]:
+def reassign(conn: psycopg.Connection, *, progress: Progress | None = None) -> dict[str, int]:
     """Assign every located incident again, in bulk and in one transaction; counts by method.
 
     Uses geo.incidents.assign, which follows the database trigger's rule exactly; manual placements stay.
     """
+    step = progress or (lambda *_: None)
     index = assign.load(conn)
+    step("网格", 1, 3)
     rows = conn.execute("SELECT id, ST_X(geom), ST_Y(geom) FROM incidents "
                         "WHERE geom IS NOT NULL AND assign_method <> 'manual' ORDER BY id").fetchall()
     ids = [r[0] for r in rows]
     result = assign.assign(index, np.array([r[1] for r in rows], dtype=float),
                            np.array([r[2] for r in rows], dtype=float))
+    step("分派", 2, 3)
     with conn.transaction():
         conn.execute("DROP TABLE IF EXISTS reassigned")
         conn.execute("CREATE TEMP TABLE reassigned (id bigint, grid_id bigint, method text, distance_m float8) "
@@ -184,4 +188,5 @@ def reassign(conn: psycopg.Connection) -> dict[str, int]:
                 copy.write_row((incident_id, grid if grid >= 0 else None, str(result.method[k]),
                                 distance if np.isfinite(distance) else None))
         conn.execute(sql_file("reassign_incidents"))
+    step("写入", 3, 3)
     return dict(conn.execute("SELECT assign_method, count(*) FROM incidents GROUP BY 1 ORDER BY 1").fetchall())

@@ -22,11 +22,14 @@ from geo.layers import _topology as topology
 from geo.layers import codes
 from geo.layers._checks import spatial_problems
 from geo.layers.schema import DEFAULT_GRID_SYSTEM, LAYERS, LOAD_ORDER, Layer, get_layer
+from geo.progress import Progress
 
 OnError = Literal["reject", "skip"]
 _PG_TYPES = {"text": "text", "int": "bigint", "float": "double precision", "bool": "boolean",
              "time": "time", "text[]": "text[]", "timestamptz": "timestamptz"}
 _CODE_LEVEL = {"districts": "district", "streets": "street", "communities": "community", "grids": "grid"}
+
+
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,19 @@ def layer_files(directory: Path) -> tuple[list[tuple[Layer, Path]], list[Path]]:
     return found, [p for p in by_stem.values() if p not in used]
 
 
-def load_directory(conn: psycopg.Connection, directory: Path, options: LoadOptions) -> list[LoadReport]:
-    """Load every layer file of `directory` in one transaction."""
+def load_directory(conn: psycopg.Connection, directory: Path, options: LoadOptions, *,
+                   progress: Progress | None = None) -> list[LoadReport]:
+    """Load every layer file of `directory` in one transaction; `progress(file, done, total)` after each."""
     found, _ = layer_files(directory)
     if not found:
         raise ImportRejected([Problem(str(directory), f"目录中没有图层文件（文件名应为：{', '.join(LAYERS)}）")])
+    reports = []
     with conn.transaction():
-        return [_load(conn, layer, path, options) for layer, path in found]
+        for layer, path in found:
+            reports.append(_load(conn, layer, path, options))
+            if progress:
+                progress(path.name, len(reports), len(found))
+    return reports
 
 
 def load_file(conn: psycopg.Connection, path: Path, layer_name: str | None, options: LoadOptions) -> LoadReport:

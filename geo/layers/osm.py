@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import connected_components
 from geo.coords.crs import STORAGE_EPSG, to_ewkb
 from geo.errors import ImportRejected, Problem
 from geo.layers import _topology as topology
+from geo.progress import Progress
 
 NETWORK_TYPE = "walking"
 SOURCE_CRS = f"EPSG:{STORAGE_EPSG}"
@@ -52,15 +53,19 @@ class Network:
 
 
 def import_pbf(conn: psycopg.Connection, path: Path, *,
-               bounding_box: tuple[float, float, float, float] | None = None) -> tuple[int, int]:
+               bounding_box: tuple[float, float, float, float] | None = None,
+               progress: Progress | None = None) -> tuple[int, int]:
     """Replace the stored walking network with the one in the .pbf file at `path`.
 
     `bounding_box` is (west, south, east, north) in degrees (EPSG:4326). Runs inside the
     caller's transaction (as a savepoint: all or nothing) and logs the import in `imports`.
     Returns (edges loaded, nodes loaded).
     """
+    step = progress or (lambda *_: None)
     nodes, edges = read_pbf(path, bounding_box)
+    step("读取", 1, 3)
     net = build_network(nodes, edges, source=str(path))
+    step("拓扑", 2, 3)
     with conn.transaction():
         conn.execute("DELETE FROM network_edges")
         conn.execute("DELETE FROM network_nodes")
@@ -78,6 +83,7 @@ def import_pbf(conn: psycopg.Connection, path: Path, *,
             "VALUES (%s, %s, %s, 'replace', %s, %s, %s)",
             (LOG_LAYER, str(path), SOURCE_CRS, net.edges_read, len(net.source),
              json.dumps([p.as_dict() for p in _problems(net, str(path))], ensure_ascii=False)))
+    step("写入", 3, 3)
     return len(net.source), len(net.node_ids)
 
 

@@ -32,6 +32,7 @@ from geo.layers.export import COORDINATE_DECIMALS
 from geo.network import graph as graph_mod
 from geo.network import reach, snap
 from geo.network.graph import WalkGraph
+from geo.progress import Progress
 from geo.walking import circles as circles_mod
 from geo.walking.access import ANY_KIND
 from geo.walking.coverage import DEFAULT_LIMIT_M, check_kind
@@ -220,14 +221,17 @@ def ranked(problem: planning.SitingProblem, sites: np.ndarray) -> list[tuple[int
 
 
 def run(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | None = None, *,
-        replace: bool = False) -> int:
+        replace: bool = False, progress: Progress | None = None) -> int:
     """Build, solve and store a scenario (inputs, sites with their walking circles, per street); its id.
 
     With `replace`, stored scenarios of the same name are deleted in the same transaction.
     """
     started = time.perf_counter()
+    report_step = progress or (lambda *_: None)
     instance = build(conn, inputs, graph)
+    report_step("步行覆盖矩阵", 1, 3)
     sites, report = solve(instance, inputs)
+    report_step("求解", 2, 3)
     problem = instance.problem
     order = ranked(problem, sites)
     after = problem.existing.copy()
@@ -253,6 +257,7 @@ def run(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | Non
             "details": json.dumps(details, ensure_ascii=False)}).fetchone()[0]
         _store_sites(conn, scenario_id, instance, inputs, order)
         _store_streets(conn, scenario_id, instance, after)
+    report_step("保存", 3, 3)
     return scenario_id
 
 
@@ -345,3 +350,16 @@ def verdict(scenario: dict[str, object]) -> str:
         return (f"{method}：未证明最优，与上界相差{100 * float(scenario['gap']):.2f}%"
                 f"（新增覆盖需求{float(scenario['objective']):,.0f}，上界{float(scenario['bound']):,.0f}）；{seconds}")
     return f"{method}：未证明最优（下界{details.get('lower_bound')}处）；{seconds}"
+
+
+def resolve(conn: psycopg.Connection, ref: str) -> int:
+    """The id of the scenario named by `ref`: its id, or its name (the newest of that name)."""
+    text = ref.strip()
+    row = None
+    if text.isdigit():
+        row = conn.execute("SELECT id FROM siting_scenarios WHERE id = %s", (int(text),)).fetchone()
+    row = row or conn.execute("SELECT id FROM siting_scenarios WHERE name = %s ORDER BY id DESC LIMIT 1",
+                              (text,)).fetchone()
+    if row is None:
+        raise NotFound(f"没有编号或名称为“{ref}”的选址方案（wangge scenarios 列出全部方案）")
+    return int(row[0])

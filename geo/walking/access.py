@@ -15,6 +15,7 @@ from geo.layers.export import COORDINATE_DECIMALS
 from geo.network import graph as graph_mod
 from geo.network import reach, snap
 from geo.network.graph import WalkGraph
+from geo.progress import Progress
 from geo.walking.circles import DEFAULT_SPEED_KMH
 from geo.walking.store import network_version
 
@@ -33,14 +34,16 @@ class Nearest:
     station_id: np.ndarray
 
 
-def nearest_by_kind(graph: WalkGraph, stations: stations_mod.Stations, points: snap.Snapped) -> list[tuple[Nearest, Nearest]]:
+def nearest_by_kind(graph: WalkGraph, stations: stations_mod.Stations, points: snap.Snapped, *,
+                    progress: Progress | None = None) -> list[tuple[Nearest, Nearest]]:
     """(points, nodes) results for any kind and for each kind present among `stations`.
 
     One multi-source Dijkstra per kind: cost does not grow with the number of stations.
     """
     snapped = snap.snap(graph, snap.lonlat_to_points(graph, stations.lon, stations.lat))
     results = []
-    for kind in [ANY_KIND, *sorted(set(stations.kinds))]:
+    kinds = [ANY_KIND, *sorted(set(stations.kinds))]
+    for kind in kinds:
         mask = (stations.kinds == kind) if kind != ANY_KIND else np.ones(len(stations), dtype=bool)
         mask &= snapped.on_network
         chosen = np.flatnonzero(mask)
@@ -49,6 +52,8 @@ def nearest_by_kind(graph: WalkGraph, stations: stations_mod.Stations, points: s
         point_dist, point_src = reach.to_points(graph, node_dist, node_src, points, sub)
         results.append((_named(kind, point_dist, point_src, stations.ids[chosen]),
                         _named(kind, node_dist, node_src, stations.ids[chosen])))
+        if progress:
+            progress(kind, len(results), len(kinds))
     return results
 
 
@@ -68,7 +73,7 @@ class AccessReport:
 
 
 def recompute(conn: psycopg.Connection, *, at: dt.time | None = None, include_planned: bool = False,
-              graph: WalkGraph | None = None) -> AccessReport:
+              graph: WalkGraph | None = None, progress: Progress | None = None) -> AccessReport:
     """Compute and store nearest-station distances for stations open at `at` (any hour if None).
 
     Replaces the previous run for the same `at` and planned-station choice, in one transaction.
@@ -80,7 +85,7 @@ def recompute(conn: psycopg.Connection, *, at: dt.time | None = None, include_pl
     building_ids = np.array([r[0] for r in buildings], dtype=np.int64)
     points = snap.snap(graph, snap.lonlat_to_points(graph, np.array([r[1] for r in buildings], dtype=float),
                                                     np.array([r[2] for r in buildings], dtype=float)))
-    results = nearest_by_kind(graph, chosen, points)
+    results = nearest_by_kind(graph, chosen, points, progress=progress)
     with conn.transaction():
         serialise(conn, "access_runs")
         conn.execute("DELETE FROM access_runs WHERE at_time IS NOT DISTINCT FROM %s AND include_planned = %s",
