@@ -101,6 +101,14 @@ def _trivial(problem: SitingProblem, k: int, red: Reduced, t0: float, method: st
     return _judge(problem, red, method, k, sites, [(best, "exact")], status, t0)
 
 
+def _start(red: Reduced, k: int, iterations: int) -> tuple[float, float, Positions, float, int, np.ndarray | None]:
+    """The greedy, then Lagrangian steps from it: (greedy's value, online bound, best sites,
+    Lagrangian bound, steps made, multipliers of the best bound or None)."""
+    g_pos, g_value, online = _heuristics.greedy(red, k)
+    picked, _, lag_bound, done, lam = _heuristics.lagrangian(red, k, g_pos, g_value, online, iterations=iterations)
+    return g_value, online, picked, lag_bound, done, lam
+
+
 def greedy(problem: SitingProblem, k: int, *, swaps: int = 0, bound: str = "online",
            threads: int | None = None) -> SitingResult:
     """Greedy MCLP: k times the candidate adding the most uncovered demand (ties: lowest index),
@@ -155,8 +163,7 @@ def fast_mclp(problem: SitingProblem, k: int, *, iterations: int = 300, swaps: i
     trivial = _trivial(problem, k, red, t0, "fast")
     if trivial is not None:
         return trivial
-    picked, plain, online = _heuristics.greedy(red, k)
-    picked, _, lag_bound, done, _ = _heuristics.lagrangian(red, k, picked, plain, online, iterations=iterations)
+    plain, online, picked, lag_bound, done, _ = _start(red, k, iterations)
     bounds = [(online, "online")]
     made = 0
     if swaps:
@@ -196,8 +203,7 @@ def solve_mclp(problem: SitingProblem, k: int, *, time_limit_s: float | None = 6
     trivial = _trivial(problem, k, red, t0, "milp")
     if trivial is not None:
         return trivial
-    g_pos, g_value, online = _heuristics.greedy(red, k)
-    picked, _, lag_bound, done, lam = _heuristics.lagrangian(red, k, g_pos, g_value, online, iterations=iterations)
+    g_value, online, picked, lag_bound, done, lam = _start(red, k, iterations)
     picked, _, swap_bound, _ = _heuristics.swap(red, picked, k, max_rounds=100)
     incumbent = red.to_candidates(picked)
     value = problem.gain(incumbent)
