@@ -14,4 +14,7 @@ class DatabaseSettings(BaseSettings):
     url: str = Field(validation_alias=AliasChoices("DATABASE_URL", "WANGGE_DB_URL"))
     pool_min_size: int = 1
     pool_max_size: int = 8
-    connect_timeout_s: float = 10.0
+    # Seconds a request waits for a connection (or a new one to open) before answering 503.
+    connect_timeout_s: float = 2.0
+    # Password of the read-only role wangge_reader, set by `wangge migrate` (empty: left as it is).
+    reader_password: str = ""

@@ -7,7 +7,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 port=${WANGGE_PGPORT:-54329}
 bindir=/usr/lib/postgresql/15/bin
 dbname=wangge
-superuser=wangge
+# The cluster's superuser only installs the extensions and makes the app's role; the app,
+# the migrations and the tests connect as $owner, who owns the database but is no superuser.
+superuser=postgres
+owner=wangge
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the 'postgres' user.
 as_owner() {
@@ -21,7 +24,7 @@ if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null;
 fi
 logfile="$(dirname "$pgdata")/postgres.log"
 
-url() { echo "postgresql://$superuser@127.0.0.1:$port/$dbname"; }
+url() { echo "postgresql://$owner@127.0.0.1:$port/$dbname"; }
 
 start() {
     mkdir -p "$(dirname "$pgdata")"
@@ -39,9 +42,20 @@ start() {
             exit 1
         fi
     fi
-    local psql=(psql -X -q -h 127.0.0.1 -p "$port" -U "$superuser" -d postgres)
-    if [ -z "$("${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" ]; then
-        "${psql[@]}" -c "CREATE DATABASE $dbname"
+    local psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$superuser")
+    if ! "${psql[@]}" -d postgres -tAc "SELECT 1" >/dev/null 2>&1; then
+        echo "The cluster in $pgdata has no superuser '$superuser' (it predates database roles):" >&2
+        echo "run 'make clean' once to make a new one." >&2
+        exit 1
+    fi
+    if [ -z "$("${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$owner'")" ]; then
+        "${psql[@]}" -d postgres -c "CREATE ROLE $owner LOGIN CREATEDB CREATEROLE"
+    fi
+    # Extensions need a superuser: in template1, every database made later (the tests') has them.
+    PGOPTIONS="-c client_min_messages=warning" "${psql[@]}" -d template1 \
+        -c "CREATE EXTENSION IF NOT EXISTS postgis" -c "CREATE EXTENSION IF NOT EXISTS pgrouting"
+    if [ -z "$("${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" ]; then
+        "${psql[@]}" -d postgres -c "CREATE DATABASE $dbname OWNER $owner"
     fi
 }
 

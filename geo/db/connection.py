@@ -47,6 +47,9 @@ def open_pool(settings: DatabaseSettings) -> ConnectionPool:
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         timeout=settings.connect_timeout_s,
+        # A connection the database dropped (a restart) is found and replaced before use.
+        check=ConnectionPool.check_connection,
+        kwargs={"connect_timeout": max(1, round(settings.connect_timeout_s))},
         open=False,
     )
     pool.open(wait=False)

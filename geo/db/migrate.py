@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 
+from geo.db import reader
 from geo.errors import MigrationError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -56,12 +57,14 @@ def migrate(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[
     """Apply pending migrations, each in its own transaction; return those applied.
 
     Safe to re-run: applied versions are skipped, and an applied migration whose file
-    changed since raises MigrationError instead of being silently ignored.
+    changed since raises MigrationError instead of being silently ignored. The reader views
+    (geo/db/reader.py) are dropped before and made anew after.
     """
     applied_now = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
         conn.execute(_HISTORY_DDL)
+        reader.drop_views(conn)
         done = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
         for migration in available(directory):
             if migration.version in done:
@@ -78,4 +81,5 @@ def migrate(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[
                     (migration.version, migration.name, migration.checksum),
                 )
             applied_now.append(migration)
+        reader.make_views(conn)
     return applied_now
