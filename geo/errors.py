@@ -93,3 +93,19 @@ class InvalidIncident(WanggeError):
 
     def __str__(self) -> str:
         return "；".join(f"{p.field}：{p.reason}" if p.field else p.reason for p in self.problems)
+
+
+class Conflict(WanggeError):
+    """The request contradicts what is stored (a taken name; a request_id reused for other content)."""
+
+
+class Busy(Conflict):
+    """The same recomputation is already running; `holder` says who started it and when."""
+
+    def __init__(self, message: str, *, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class OutOfScope(WanggeError):
+    """The signed-in user's area does not include what the request is about."""

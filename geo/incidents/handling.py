@@ -14,8 +14,6 @@ from geo.errors import IllegalTransition, NotFound
 Level = Literal["street", "community", "grid"]
 Queue = Literal["overdue", "due_soon"]
 DUE_SOON_HOURS = 24
-QUEUE_LIMIT = 1000
-
 
 
 def act(conn: psycopg.Connection, incident_id: int, action: str, *, actor: str, note: str = "",
@@ -44,11 +42,34 @@ def events(conn: psycopg.Connection, incident_id: int) -> list[dict[str, object]
 
 
 def queue(conn: psycopg.Connection, which: Queue, *, now: dt.datetime | None = None, area: str | None = None,
-          hours: int = DUE_SOON_HOURS, limit: int = QUEUE_LIMIT) -> list[dict[str, object]]:
-    """Open incidents overdue, or due within `hours`; `area` is a street/community/grid code."""
-    return conn.cursor(row_factory=dict_row).execute(sql_file("incident_queue"), {
+          hours: int = DUE_SOON_HOURS, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, object]]]:
+    """(how many match, one page of them): open incidents overdue, or due within `hours`, in `area` (a code prefix)."""
+    rows = conn.cursor(row_factory=dict_row).execute(sql_file("incident_queue"), {
         "queue": which, "now": now or dt.datetime.now(dt.UTC), "hours": hours, "area": area,
-        "limit": limit}).fetchall()
+        "limit": limit, "offset": offset}).fetchall()
+    total = int(rows[0]["total"])
+    page = [{k: v for k, v in row.items() if k != "total"} for row in rows if row["id"] is not None]
+    return total, page
+
+
+def grid_code(conn: psycopg.Connection, incident_id: int) -> str | None:
+    """The code of the grid incident `incident_id` is assigned to (None if none); NotFound if no such incident."""
+    row = conn.execute("SELECT g.code FROM incidents AS i LEFT JOIN grids AS g ON g.id = i.grid_id WHERE i.id = %s",
+                       (incident_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"没有编号为{incident_id}的事件")
+    return row[0]
+
+
+def set_publishable(conn: psycopg.Connection, incident_id: int, publishable: bool, *, actor: str) -> None:
+    """Moderation: let the public see the (masked) description, or withdraw it. The caller commits."""
+    row = conn.execute("UPDATE incidents SET publishable = %s, published_by = %s WHERE id = %s RETURNING id",
+                       (publishable, actor if publishable else None, incident_id)).fetchone()
+    if row is None:
+        raise NotFound(f"没有编号为{incident_id}的事件")
+    conn.execute("INSERT INTO incident_events (incident_id, actor, action, to_status, note) "
+                 "SELECT id, %s, %s, status, '' FROM incidents WHERE id = %s",
+                 (actor, "公开描述" if publishable else "撤回公开", incident_id))
 
 
 def figures(conn: psycopg.Connection, level: Level, start: dt.datetime, end: dt.datetime, *,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from psycopg.rows import dict_row
 
 from geo.coords import chinacoords
 from geo.db import sql as sql_file
-from geo.errors import InvalidIncident, Problem
+from geo.errors import Conflict, InvalidIncident, Problem
 from geo.incidents import assign
 from geo.incidents.privacy import public_description
 from geo.progress import Progress
@@ -93,7 +94,7 @@ INSERT_ID = _with_rows(sql_file("incident_insert"), "SELECT id FROM n")
 INSERT_CARD = _with_rows(sql_file("incident_insert"), sql_file("incident_card"))
 READ_CARD = _with_rows("SELECT * FROM incidents WHERE id = %(id)s", sql_file("incident_card"))
 READ_CARD_BY_REQUEST = _with_rows("SELECT * FROM incidents WHERE request_id = %(request_id)s",
-                                  sql_file("incident_card"))
+                                  sql_file("incident_card").replace("SELECT n.id,", "SELECT n.content_sha256, n.id,"))
 
 
 def submit(conn: psycopg.Connection, incident: IncidentIn, categories: set[str] | None = None) -> tuple[int, bool]:
@@ -135,8 +136,17 @@ def receive(conn: psycopg.Connection, incident: IncidentIn) -> tuple[dict[str, o
             READ_CARD_BY_REQUEST, {"request_id": incident.request_id}).fetchone()
         conn.rollback()  # a read only; ends the transaction the query opened
         if existing is not None:
+            if existing.pop("content_sha256") not in (None, content_digest(incident)):
+                raise Conflict(f"请求号“{incident.request_id}”已用于另一条内容不同的事件（编号{existing['id']}）："
+                               "重试须原样重发，新事件须用新的请求号")
             return existing, False
     raise InvalidIncident([_unknown_category(incident.category_code)])
+
+
+def content_digest(incident: IncidentIn) -> str:
+    """SHA-256 of what the client sent (not the request_id): a retry has the same, a conflict another."""
+    fields = {k: v for k, v in vars(incident).items() if k != "request_id"}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
 def params(incident: IncidentIn) -> dict[str, object]:
@@ -149,13 +159,14 @@ def params(incident: IncidentIn) -> dict[str, object]:
             "category_code": incident.category_code, "description": incident.description,
             "reporter_name": incident.reporter_name, "reporter_phone": incident.reporter_phone,
             "reported_at": incident.reported_at, "coord_system": system,
-            "attrs": json.dumps(incident.attrs, ensure_ascii=False), "lon": lon, "lat": lat}
+            "attrs": json.dumps(incident.attrs, ensure_ascii=False), "lon": lon, "lat": lat,
+            "content_sha256": content_digest(incident)}
 
 
-def read(conn: psycopg.Connection, incident_id: int, *, dispatcher: bool) -> dict[str, object] | None:
-    """One incident with its grid, team and department; reporter fields only for dispatchers."""
+def read(conn: psycopg.Connection, incident_id: int, *, personal: bool) -> dict[str, object] | None:
+    """One incident with its grid, team and department; reporter fields only when `personal`."""
     row = conn.cursor(row_factory=dict_row).execute(READ_CARD, {"id": incident_id}).fetchone()
-    if row is not None and not dispatcher:
+    if row is not None and not personal:
         row["description"] = public_description(str(row["description"] or ""), row["reporter_name"],
                                                 row["reporter_phone"])
         for name in PERSONAL_FIELDS:

@@ -19,14 +19,16 @@ import re
 import psycopg
 from psycopg.rows import dict_row
 
+from geo.clock import CHINA_TZ
 from geo.db import sql as sql_file
 from geo.errors import InvalidIncident
 from geo.incidents import intake as incidents
 from geo.incidents.open311_input import RequestQuery, Submission, bad_request, conflict, not_found
-from geo.incidents.privacy import mask_contacts
+from geo.incidents.privacy import public_description
 
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8))  # China has no daylight saving time
 CLOSED_STATUS = "办结"
+# The public sees locations snapped to this step: 0.0005° is 56 m north-south, 45 m east-west at 36°N.
+PUBLIC_STEP_DEG = 0.0005
 STATUS_NOTES = {
     "受理": "已受理，等待办理",
     "办理": "办理中",
@@ -104,7 +106,7 @@ def submit(conn: psycopg.Connection, submission: Submission) -> tuple[list[dict[
         incident_id, created = incidents.submit(conn, incident, codes)
     except InvalidIncident as exc:  # checked above; kept as a safety net
         raise bad_request(*(f"{p.field or p.source}：{p.reason}" for p in exc.problems)) from None
-    stored = incidents.read(conn, incident_id, dispatcher=True) or {}  # compared, never returned whole
+    stored = incidents.read(conn, incident_id, personal=True) or {}  # compared, never returned whole
     if not created and not _same_request(stored, incident):
         raise conflict(f"Idempotency-Key：“{submission.idempotency_key}”已用于另一条内容不同的请求；新请求请换一个键")
     return [{"service_request_id": str(incident_id), "service_notice": _intake_notice(stored),
@@ -162,7 +164,8 @@ def _service_request(row: dict[str, object]) -> dict[str, object]:
         "status_notes": STATUS_NOTES.get(str(row["status"]), str(row["status"])),
         "service_name": row["category_name"],
         "service_code": row["category_code"],
-        "description": mask_contacts(str(row["description"] or "")),
+        "description": public_description(str(row["description"] or ""), row["reporter_name"],
+                                          row["reporter_phone"]),
         "agency_responsible": row["department"],
         "service_notice": notice,
         "requested_datetime": _iso(row["reported_at"]),
@@ -171,10 +174,15 @@ def _service_request(row: dict[str, object]) -> dict[str, object]:
         "address": address,
         "address_id": row["grid_code"],
         "zipcode": None,
-        "lat": float(row["lat"]) if located else None,
-        "long": float(row["lon"]) if located else None,
+        "lat": rounded(float(row["lat"])) if located else None,
+        "long": rounded(float(row["lon"])) if located else None,
         "media_url": row["media_url"],
     }
+
+
+def rounded(degrees: float) -> float:
+    """A coordinate on the public grid of PUBLIC_STEP_DEG (about 50 m): where, not whose door."""
+    return round(round(degrees / PUBLIC_STEP_DEG) * PUBLIC_STEP_DEG, 6)
 
 
 def _iso(value: object) -> str | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import psycopg
 
+from geo import clock
 from geo.errors import WanggeError
 from geo.incidents import intake as incidents
 
@@ -24,6 +27,8 @@ MAX_IDS = 1000
 # Client idempotency keys live in their own namespace of incidents.request_id, so a
 # public client can never hit (or learn about) a hotline or dispatcher request id.
 REQUEST_ID_PREFIX = "open311:"
+# Keys the server makes for submissions without one (never reused by a client).
+SERVER_ID_PREFIX = "open311-server:"
 # "+08:00" in an unencoded query string arrives as " 08:00".
 _SPACED_OFFSET = re.compile(r"(\d{4}-?\d{2}-?\d{2}T[\d:.,]+) (\d{2}(?::?\d{2})?)")
 
@@ -63,8 +68,16 @@ class Submission:
     idempotency_key: str | None
 
 
+def refuse_nul(values: dict[str, object]) -> None:
+    """400 naming every argument whose text holds a NUL character (PostgreSQL cannot store one)."""
+    bad = [name for name, value in values.items() if isinstance(value, str) and "\x00" in value]
+    if bad:
+        raise bad_request(*(f"{name}：不能含NUL字符（\\u0000）" for name in bad))
+
+
 def parse_submission(fields: dict[str, object], idempotency_key: str | None, now: dt.datetime) -> Submission:
     """Check the POST fields; every problem is named by its Open311 argument (400)."""
+    refuse_nul({**fields, "Idempotency-Key": idempotency_key})
     found: list[str] = []
     code = _text(fields.get("service_code"))
     if not code:
@@ -103,6 +116,12 @@ def parse_submission(fields: dict[str, object], idempotency_key: str | None, now
         coord_system=COORD_SYSTEM, reporter_name=_full_name(first, last), reporter_phone=phone,
         request_id=REQUEST_ID_PREFIX + key if key else None, attrs=attrs)
     return Submission(incident, key)
+
+
+def with_server_key(submission: Submission) -> Submission:
+    """`submission` under a fresh server-made request_id (its own namespace), to check a lost COMMIT's outcome."""
+    incident = dataclasses.replace(submission.incident, request_id=SERVER_ID_PREFIX + uuid.uuid4().hex)
+    return Submission(incident, None)
 
 
 def _text(value: object) -> str | None:
@@ -197,6 +216,8 @@ def parse_query(
     Without service_request_id: requested_datetime within [start_date, end_date], by
     default the last 90 days; given one end, the window is 90 days from it; at most 90 days.
     """
+    refuse_nul({"service_request_id": service_request_id, "service_code": service_code, "start_date": start_date,
+                "end_date": end_date, "status": status})
     ids = _split(service_request_id)
     if ids:
         if not all(re.fullmatch(r"\d{1,18}", i) for i in ids):
@@ -244,6 +265,7 @@ def parse_datetime(value: str) -> dt.datetime:
     parsed = dt.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         raise ValueError("须带时区")
+    clock.check_year(parsed)
     return parsed
 
 

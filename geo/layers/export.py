@@ -10,6 +10,11 @@ from psycopg import sql
 from geo.errors import BadRequest
 from geo.layers.schema import Layer
 
+# Extra columns of imported files (attrs) are published only where declared public.
+PUBLIC_ATTRS = sql.SQL(
+    "(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{{}}') FROM jsonb_each(attrs) AS e "
+    "WHERE e.key IN (SELECT p.name FROM public.public_attributes AS p WHERE p.layer = {layer})) AS attrs")
+
 # Six decimals of a degree are about 0.1 m: finer digits only add bytes.
 COORDINATE_DECIMALS = 6
 
@@ -39,7 +44,8 @@ class BBox:
 def feature_collection(conn: psycopg.Connection, layer: Layer, *, bbox: BBox | None,
                        limit: int, offset: int) -> bytes:
     """One page of `layer` as GeoJSON (UTF-8 bytes), ordered by key, with match counts."""
-    columns = sql.SQL(", ").join(map(sql.Identifier, [*layer.exported_columns(), "attrs"]))
+    columns = sql.SQL(", ").join([*map(sql.Identifier, layer.exported_columns()), PUBLIC_ATTRS.format(
+        layer=sql.Literal(layer.name))])
     where = sql.SQL("TRUE")
     params: dict[str, object] = {"limit": limit, "offset": offset, "decimals": COORDINATE_DECIMALS}
     if bbox is not None:
@@ -58,3 +64,10 @@ def feature_collection(conn: psycopg.Connection, layer: Layer, *, bbox: BBox | N
     """).format(name=sql.Literal(layer.name), table=sql.Identifier(layer.name), where=where,
                 columns=columns, key=sql.SQL(", ").join(map(sql.Identifier, layer.key)))
     return conn.execute(query, params).fetchone()[0].encode("utf-8")
+
+
+def declare_public(conn: psycopg.Connection, layer: Layer, names: list[str]) -> None:
+    """Publish the extra columns `names` of `layer` (API, maps, the reader role); the others stay private."""
+    conn.execute("DELETE FROM public_attributes WHERE layer = %s", (layer.name,))
+    for name in names:
+        conn.execute("INSERT INTO public_attributes (layer, name) VALUES (%s, %s)", (layer.name, name))

@@ -22,6 +22,12 @@ from geo.walking._pieces import LineCutter, polygon, reached
 DEFAULT_MINUTES = (5.0, 10.0, 15.0)
 DEFAULT_SPEED_KMH = 4.0
 DEFAULT_BUFFER_M = 25.0
+# Sane ranges: walking circles beyond an hour, more rings than a map can show, speeds no one
+# walks or buffers wider than a block would only make the server work for nothing.
+MAX_MINUTES = 60.0
+MAX_RINGS = 6
+SPEED_RANGE_KMH = (1.0, 10.0)
+MAX_BUFFER_M = 200.0
 METRES_PER_KM = 1000.0
 MINUTES_PER_HOUR = 60.0
 # The blocks' holes go to the workers in this many lists each (evens out their work).
@@ -37,8 +43,14 @@ class WalkParams:
     buffer_m: float = DEFAULT_BUFFER_M
 
     def __post_init__(self) -> None:
-        if not self.minutes or min(self.minutes) <= 0 or self.speed_kmh <= 0 or self.buffer_m < 0:
-            raise ValueError("步行时间和速度须为正数，缓冲距离不能为负")
+        if not self.minutes or len(set(self.minutes)) > MAX_RINGS:
+            raise ValueError(f"步行时间须为1～{MAX_RINGS}个")
+        if not all(0 < m <= MAX_MINUTES for m in self.minutes):
+            raise ValueError(f"步行时间须在0～{MAX_MINUTES:g}分钟之间")
+        if not SPEED_RANGE_KMH[0] <= self.speed_kmh <= SPEED_RANGE_KMH[1]:
+            raise ValueError(f"步行速度须在{SPEED_RANGE_KMH[0]:g}～{SPEED_RANGE_KMH[1]:g}公里/小时之间")
+        if not 0 <= self.buffer_m <= MAX_BUFFER_M:
+            raise ValueError(f"缓冲距离须在0～{MAX_BUFFER_M:g}米之间")
         object.__setattr__(self, "minutes", tuple(sorted(set(float(m) for m in self.minutes))))
 
     def limit_m(self, minutes: float) -> float:
