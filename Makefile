@@ -37,14 +37,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip check
 	touch $@
 
-# Re-resolve every dependency (direct and transitive) to the newest versions pyproject.toml
-# allows, with hashes, by uv. Run on purpose only; then `make test`, the siting property
-# suite in full (WANGGE_SITING_ALL=1) and `make bench` before committing the new lock.
+# Resolve the dependencies of pyproject.toml with hashes, by uv, keeping today's pins where they
+# still fit (`make lock UPGRADE=1` moves every package to the newest version allowed). Run on
+# purpose only; then `make test`, the siting property suite in full (WANGGE_SITING_ALL=1) and
+# `make bench` before committing the new lock.
 UV_VERSION := 0.13.8
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes --upgrade \
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --generate-hashes $(if $(UPGRADE),--upgrade) \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 		--custom-compile-command "make lock" -o requirements.lock
 	rm -f $(VENV)/.installed

@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import access, errors
+from api.access_log import AccessLog
+from api.auth import AccessControl
+from api.ratelimit import SlidingWindow
 from api.routes import ROUTERS
 from api.settings import ApiSettings
 from geo.db import open_pool
@@ -35,12 +38,19 @@ def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSet
         finally:
             app.state.pool.close()
 
-    app = FastAPI(title=api_settings.title, lifespan=lifespan, docs_url="/docs")
+    # Bodies above the limit are refused (413) as soon as Content-Length or the stream shows it.
+    app = FastAPI(title=api_settings.title, lifespan=lifespan, docs_url="/docs",
+                  max_body_size=api_settings.max_body_bytes)
     app.state.api_settings = api_settings
+    app.state.open311_limit = SlidingWindow(api_settings.open311_per_minute, 60.0)
     errors.install(app)
     # Maps and GeoJSON are text that compresses 4-6x; small answers (intake) pass through as they are.
     app.add_middleware(GZipMiddleware, minimum_size=4096)
+    # Who may do what is decided before any body is read (api/access.py, api/auth.py).
+    app.add_middleware(AccessControl)
+    app.add_middleware(AccessLog)
     for router in ROUTERS:
         app.include_router(router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")  # vendored Leaflet & co (web/offline.py)
+    access.check_complete(app)
     return app

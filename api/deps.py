@@ -1,4 +1,4 @@
-"""Request dependencies as Annotated aliases: the connection pool, the settings, the caller's role.
+"""Request dependencies as Annotated aliases: the connection pool, the settings, the signed-in user.
 
 They are `async def` because they never block: FastAPI runs a plain `def` dependency in its
 thread pool, one thread hop per dependency per request (three before POST /incidents even
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from psycopg_pool import ConnectionPool
 
 from api.settings import ApiSettings
+from geo.accounts.roles import User
 
 
 async def get_pool(request: Request) -> ConnectionPool:
@@ -31,20 +32,19 @@ async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.api_settings
 
 
+async def optional_user(request: Request) -> User | None:
+    """The signed-in user (api/auth.py identified them), or None for an anonymous caller."""
+    return getattr(request.state, "user", None)
+
+
+async def signed_in(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The signed-in user; 401 otherwise (api/auth.py refuses earlier on every non-public operation)."""
+    if user is None:
+        raise HTTPException(status_code=401, detail="请先登录")
+    return user
+
+
 Pool = Annotated[ConnectionPool, Depends(get_pool)]
 Settings = Annotated[ApiSettings, Depends(get_settings)]
-
-
-async def is_dispatcher(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> bool:
-    """True when the request carries a dispatcher's API key."""
-    return request.app.state.api_settings.is_dispatcher(x_api_key)
-
-
-async def require_dispatcher(dispatcher: Annotated[bool, Depends(is_dispatcher)]) -> None:
-    """Refuse the request (401) unless it carries a dispatcher's API key."""
-    if not dispatcher:
-        raise HTTPException(status_code=401, detail="需要调度员的 API 密钥（请求头 X-API-Key）")
-
-
-Dispatcher = Annotated[bool, Depends(is_dispatcher)]
-DispatcherOnly = Depends(require_dispatcher)
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(signed_in)]

@@ -7,10 +7,13 @@ import logging
 import psycopg
 import psycopg_pool
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.auth import RETRY_AFTER_S, unavailable
 from geo.errors import (
     BadRequest,
+    Conflict,
     CRSError,
     DatabaseUnavailable,
     EmptyNetwork,
@@ -19,6 +22,7 @@ from geo.errors import (
     InvalidIncident,
     NotComputed,
     NotFound,
+    OutOfScope,
     WanggeError,
 )
 
@@ -33,9 +37,14 @@ STATUS: dict[type[WanggeError], int] = {
     EmptyNetwork: 409,
     IllegalTransition: 409,
     NotComputed: 409,
+    Conflict: 409,
+    OutOfScope: 403,
     DatabaseUnavailable: 503,
 }
 
+
+# Problems listed in an error answer; `problems_total` counts them all.
+MAX_PROBLEMS = 200
 
 # The operation that makes each NotComputed step's result.
 STEPS = {"access": "POST /access/recompute"}
@@ -56,6 +65,13 @@ def cli_step(exc: NotComputed) -> str:
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Where and why, never the input itself: it may be NaN (not JSON), huge, or personal.
+        detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in exc.errors()[:MAX_PROBLEMS]]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.exception_handler(WanggeError)
     async def domain_error(request: Request, exc: WanggeError) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
@@ -63,11 +79,13 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, NotComputed):
             body["detail"] = f"{exc}：请先调用 {http_step(exc)}（或运行 {cli_step(exc)}）"
         if isinstance(exc, ImportRejected | InvalidIncident):
-            body["problems"] = [p.as_dict() for p in exc.problems]
-        return JSONResponse(body, status_code=status)
+            body["problems"] = [p.as_dict() for p in exc.problems[:MAX_PROBLEMS]]
+            body["problems_total"] = len(exc.problems)
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(psycopg_pool.PoolTimeout)
     @app.exception_handler(psycopg.OperationalError)
     async def database_down(request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", type(exc).__name__)
-        return JSONResponse({"detail": "数据库暂不可用，请稍后重试"}, status_code=503)
+        return unavailable()

@@ -17,6 +17,10 @@ class BodyError(Exception):
     descriptions: list[str] = field(default_factory=list)
 
 
+def _no_constant(name: str) -> object:
+    raise BodyError(400, [f"JSON不能含{name}：数值须为有限数"])
+
+
 def decode_body(content_type: str, body: bytes) -> dict[str, object]:
     """The fields of a POST body: form-encoded (the spec's) or a JSON object (UTF-8 both)."""
     if len(body) > MAX_BODY:
@@ -33,9 +37,11 @@ def decode_body(content_type: str, body: bytes) -> dict[str, object]:
         return fields
     if media == "application/json" or media.endswith("+json"):
         try:
-            data = json.loads(text) if text.strip() else {}
+            data = json.loads(text, parse_constant=_no_constant) if text.strip() else {}
         except json.JSONDecodeError as exc:
             raise BodyError(400, [f"JSON无法解析（第{exc.lineno}行第{exc.colno}列）"]) from None
+        except RecursionError:
+            raise BodyError(400, ["JSON嵌套过深"]) from None
         if not isinstance(data, dict):
             raise BodyError(400, ["JSON请求体须为对象，如 {\"service_code\": \"CAT01\", \"lat\": 36.18, \"long\": 113.11}"])
         return data

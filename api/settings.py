@@ -13,10 +13,9 @@ class ApiSettings(BaseSettings):
     title: str = "网格化治理 GIS 服务"
     default_page_size: int = 1000
     max_page_size: int = 50_000
-    # Comma-separated API keys of dispatchers: they may take in incidents and see reporters.
-    dispatcher_keys: str = ""
-
-    def is_dispatcher(self, key: str | None) -> bool:
-        """Whether `key` (the X-API-Key header) belongs to a dispatcher."""
-        keys = {k.strip() for k in self.dispatcher_keys.split(",") if k.strip()}
-        return key is not None and key in keys
+    # Session cookies only over HTTPS (browsers treat http://localhost and 127.0.0.1 as secure too).
+    cookie_secure: bool = True
+    # Public Open311 submissions per client address and minute.
+    open311_per_minute: int = 30
+    # Largest request body (bytes) of any operation but the CSV import (api/routes/incidents.py).
+    max_body_bytes: int = 1024 * 1024

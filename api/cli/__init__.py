@@ -9,10 +9,11 @@ from importlib import metadata
 from pathlib import Path
 
 from api.cli import planning as cli_planning
+from api.cli import users as cli_users
 from api.cli.progress import bar
 from api.cli.zh import Parser, count, non_negative, positive, time_of_day
 from api.errors import cli_step
-from geo.db import connect
+from geo.db import connect, reader
 from geo.db.migrate import migrate
 from geo.errors import DatabaseUnavailable, NotComputed, WanggeError
 from geo.layers import loader
@@ -46,6 +47,7 @@ def _parser() -> Parser:
     _walking_commands(commands)
     cli_planning.add_commands(commands, _url)
     _incident_commands(commands)
+    cli_users.add_commands(commands, _url)
     cmd = commands.add_parser("serve", help="启动网页与 API 服务", description="启动网页与 API 服务",
                               examples=("wangge serve --host 0.0.0.0 --port 8000",))
     cmd.add_argument("--host", default="127.0.0.1", help="监听地址")
@@ -84,6 +86,7 @@ def _data_commands(commands) -> None:
     cmd.add_argument("--skip-bad-rows", action="store_true", help="导入合格行，列出其余行")
     cmd.add_argument("--accept-problems", action="store_true", help="保留未通过嵌套、重叠、辖区检查的要素（记入导入日志）")
     cmd.add_argument("--replace", action="store_true", help="同时删除文件中没有的已存要素")
+    cmd.add_argument("--public-attrs", help="可公开的额外字段，逗号分隔（其余额外字段不对外发布；仅单个文件）")
     cmd.set_defaults(run=_load)
 
     cmd = commands.add_parser("load-osm", help="用 OpenStreetMap 数据替换步行路网",
@@ -132,8 +135,12 @@ def _url() -> str:
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    settings = DatabaseSettings()
     with connect(_url()) as conn:
         applied = migrate(conn)
+        if settings.reader_password:
+            reader.set_password(conn, settings.reader_password)
+            conn.commit()
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "无（已是最新）"
     print(f"已执行迁移：{names}")
     return 0
@@ -160,6 +167,13 @@ def _load(args: argparse.Namespace) -> int:
                 print("未作为图层导入的文件：" + "、".join(p.name for p in ignored))
         else:
             reports = [loader.load_file(conn, args.path, args.layer, options)]
+            if args.public_attrs is not None:
+                from geo.layers import export
+                from geo.layers.schema import get_layer
+
+                names = [n.strip() for n in args.public_attrs.split(",") if n.strip()]
+                export.declare_public(conn, get_layer(reports[0].layer), names)
+                conn.commit()
     for report in reports:
         print(f"{report.layer}：读取{report.rows_read}行，导入{report.rows_loaded}行"
               f"（坐标系：{report.source_crs}；修复几何{len(report.repaired_rows)}个）")
@@ -242,9 +256,13 @@ def _reassign(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
 
     from api.app import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port)
+    # Our access log (api/access_log.py) leaves out query strings, which may carry personal data.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False)
     return 0

@@ -8,6 +8,7 @@ import re
 import sys
 from typing import NoReturn
 
+from geo import clock
 from geo.walking.access import ANY_KIND
 
 # argparse's own English phrases, as they reach `error()`, and their Chinese.
@@ -56,11 +57,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def time_of_day(text: str) -> dt.time:
-    """HH:MM (00:00–23:59), as the --at options take it."""
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise argparse.ArgumentTypeError(f"时刻须为 HH:MM（00:00–23:59），收到“{text}”")
-    return dt.time(int(match[1]), int(match[2]))
+    """HH:MM (00:00–23:59, optionally with a zone), as the --at options take it (geo/clock.py)."""
+    try:
+        return clock.time_of_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def positive(text: str) -> float:

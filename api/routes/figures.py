@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import Pool
+from api.models import Moment
 from geo.errors import BadRequest
 from geo.incidents import handling
 
@@ -18,8 +18,8 @@ router = APIRouter(tags=["事件"])
 @router.get("/figures", summary="各街道、社区、网格的办件指标")
 def figures(
     pool: Pool,
-    start: Annotated[dt.datetime, Query(description="起（含），带时区")],
-    end: Annotated[dt.datetime, Query(description="止（不含），带时区")],
+    start: Annotated[Moment, Query(description="起（含），带时区，2000～2100年")],
+    end: Annotated[Moment, Query(description="止（不含），带时区，2000～2100年")],
     level: Annotated[handling.Level, Query(description="street、community 或 grid")] = "street",
 ) -> list[dict[str, object]]:
     """Counts, 响应率, 解决率, 满意率 (percent), overdue and median hours to close, per unit."""

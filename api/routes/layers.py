@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import Pool, Settings
+from api.paging import Offset
 from geo.db import status
 from geo.errors import BadRequest
 from geo.layers import export
@@ -33,9 +34,9 @@ def layer_geojson(
     name: str,
     pool: Pool,
     settings: Settings,
-    bbox: Annotated[str | None, Query(description="西,南,东,北（EPSG:4326 经纬度）")] = None,
+    bbox: Annotated[str | None, Query(max_length=200, description="西,南,东,北（EPSG:4326 经纬度）")] = None,
     limit: Annotated[int | None, Query(ge=1, description="每页要素数")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """One page of the layer as a GeoJSON FeatureCollection in EPSG:4326."""
     with pool.connection() as conn:

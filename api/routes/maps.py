@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import Pool
+from api.models import Code, Day, Kind, Text
+from geo import clock
+from geo.errors import BadRequest
 from geo.layers.export import BBox
 from geo.walking.access import ANY_KIND
 from web import map_coverage, map_gaps, map_incidents, map_siting
@@ -16,16 +19,16 @@ from web.basemaps import BLANK
 
 router = APIRouter(prefix="/maps", tags=["地图"], default_response_class=HTMLResponse)
 
-Kind = Annotated[str, Query(description="驿站类型，“全部”为任意类型")]
-
-
 def _at(text: str | None) -> dt.time | None:
     """The form's time field: empty means any hour."""
-    return dt.time.fromisoformat(text) if text else None
+    try:
+        return clock.time_of_day(text) if text else None
+    except ValueError as exc:
+        raise BadRequest(f"at：{exc}") from None
 
 
-At = Annotated[str | None, Query(pattern=r"^(\d{2}:\d{2})?$", description="时刻（HH:MM），空为不限时段")]
-Basemap = Annotated[str, Query(description="底图：blank（默认，空白）、tianditu、amap（需在设置中启用）")]
+At = Annotated[str | None, Query(max_length=20, description="时刻（HH:MM，可带时区），空为不限时段")]
+Basemap = Annotated[Text, Query(max_length=20, description="底图：blank（默认，空白）、tianditu、amap（需在设置中启用）")]
 
 
 @router.get("/coverage", summary="驿站步行覆盖地图")
@@ -36,8 +39,8 @@ def coverage(pool: Pool, kind: Kind = ANY_KIND, at: At = None, basemap: Basemap 
 
 
 @router.get("/incidents", summary="事件分布地图")
-def incidents(pool: Pool, start: dt.date | None = None, end: dt.date | None = None,
-              category: str | None = None, basemap: Basemap = BLANK) -> HTMLResponse:
+def incidents(pool: Pool, start: Day | None = None, end: Day | None = None,
+              category: Code | None = None, basemap: Basemap = BLANK) -> HTMLResponse:
     """Incidents clustered, grid workload, overdue highlighted; by period (dates) and category."""
     with pool.connection() as conn:
         return HTMLResponse(map_incidents.page(conn, start=start, end=end, category=category, basemap=basemap))
@@ -51,7 +54,7 @@ def gaps(pool: Pool, kind: Kind = ANY_KIND, at: At = None, basemap: Basemap = BL
 
 
 @router.get("/siting/{scenario_id}", summary="选址方案地图")
-def siting(scenario_id: int, pool: Pool, basemap: Basemap = BLANK) -> HTMLResponse:
+def siting(scenario_id: Annotated[int, Path(ge=1, le=2**62)], pool: Pool, basemap: Basemap = BLANK) -> HTMLResponse:
     """Existing and proposed stations, the newly covered areas, before/after figures per street."""
     with pool.connection() as conn:
         return HTMLResponse(map_siting.page(conn, scenario_id, basemap=basemap))
@@ -59,8 +62,8 @@ def siting(scenario_id: int, pool: Pool, basemap: Basemap = BLANK) -> HTMLRespon
 
 @router.get("/data/grids", summary="地图网格图层（按范围加载）", response_class=JSONResponse)
 def grids(pool: Pool, layer: Literal["coverage", "workload"],
-          bbox: Annotated[str, Query(description="西,南,东,北（度）")], kind: Kind = ANY_KIND, at: At = None,
-          start: dt.date | None = None, end: dt.date | None = None, category: str | None = None) -> JSONResponse:
+          bbox: Annotated[str, Query(max_length=200, description="西,南,东,北（度）")], kind: Kind = ANY_KIND,
+          at: At = None, start: Day | None = None, end: Day | None = None, category: Code | None = None) -> JSONResponse:
     """The grids in view with `fill` colour and Chinese `label`, for districts too large to embed."""
     box = BBox.parse(bbox)
     view = (box.west, box.south, box.east, box.north)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, ParamSpec
 
+import psycopg
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
@@ -72,6 +73,7 @@ def services(pool: Pool, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
 @spec_errors
 def service_definition(service_code: str, pool: Pool, jurisdiction_id: Jurisdiction = None) -> JSONResponse:
     """The service's extra attributes: none, so `attributes` is always empty."""
+    open311_input.refuse_nul({"service_code": service_code})
     with pool.connection() as conn:
         return Open311JSON(open311.service_definition(conn, service_code))
 
@@ -106,20 +108,42 @@ FORM_SCHEMA = {"type": "object", "required": ["service_code", "lat", "long"], "p
 )
 @spec_errors
 def create_request(
+    request: Request,
     pool: Pool,
     body: Annotated[tuple[str, bytes], Depends(_body)],
     idempotency_key: Annotated[str | None, Header(description="客户端请求号：重试时返回同一请求")] = None,
 ) -> JSONResponse:
-    """Store the request as an incident of channel 网络; the database assigns its grid at once."""
+    """Store the request as an incident of channel 网络; the database assigns its grid at once.
+
+    Without a client key the server makes one, so that when the COMMIT's answer is lost (the
+    database went away just then) a second connection can tell whether it was stored: the
+    client then gets 201 for a stored request and 503 only for one that was not.
+    """
+    request.app.state.open311_limit.check(request, "提交")
+    submission = open311_input.parse_submission(decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
+    if submission.incident.request_id is None:
+        submission = open311_input.with_server_key(submission)
     with pool.connection() as conn:
-        submission = open311_input.parse_submission(decode_body(*body), idempotency_key, dt.datetime.now(dt.UTC))
         try:
             response, created = open311.submit(conn, submission)
         except open311_input.Open311Error:
             conn.rollback()  # spec_errors answers normally, so the pool would commit otherwise
             raise
-        conn.commit()
+        try:
+            conn.commit()
+        except psycopg.OperationalError:
+            stored = _stored_id(pool, str(submission.incident.request_id))
+            if stored is None:
+                raise
+            response[0]["service_request_id"] = str(stored)
         return Open311JSON(response, status_code=201 if created else 200)
+
+
+def _stored_id(pool: Pool, request_id: str) -> int | None:
+    """The id of the incident stored under `request_id`, asked on a fresh connection; raises if it cannot tell."""
+    with pool.connection() as conn:
+        row = conn.execute("SELECT id FROM incidents WHERE request_id = %s", (request_id,)).fetchone()
+        return row[0] if row else None
 
 
 @router.get("/requests.json", summary="查询服务请求", response_class=Open311JSON, responses=ERRORS)

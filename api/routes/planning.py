@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.deps import Pool
-from api.routes.walking import GEOJSON, AtTime
+from api.deps import CurrentUser, Pool
+from api.models import AtTime, Kind, StrictBody, Text, TimeOfDay
+from api.paging import Limit, Offset, page
+from api.routes.walking import BUSY, GEOJSON
+from geo.accounts import audit
+from geo.db import jobs
 from geo.planning import scenarios
 from geo.walking import coverage, gaps
 from geo.walking.access import ANY_KIND
 
 router = APIRouter(tags=["覆盖缺口与选址"])
 
-Kind = Annotated[str, Query(description="驿站类型，“全部”为任意类型")]
-LimitM = Annotated[float, Query(gt=0, description="步行距离上限（米），1000米约15分钟")]
-Resolution = Annotated[int, Query(ge=0, le=15, description="H3 分辨率，10 约150米")]
+MAX_LIMIT_M = 5000.0  # an hour's walk
+LimitM = Annotated[float, Query(gt=0, le=MAX_LIMIT_M, description="步行距离上限（米），1000米约15分钟")]
+Resolution = Annotated[int, Query(ge=7, le=12, description="H3 分辨率，10 约150米（7～12）")]
+ScenarioId = Annotated[int, Field(ge=1, le=2**62)]
 
 
 @router.get("/coverage", summary="按街道、社区、网格统计步行覆盖率")
@@ -39,14 +43,16 @@ def by_area(
             "areas": jsonable_encoder(rows)}
 
 
-@router.post("/gaps/recompute", summary="重算覆盖缺口（未覆盖楼栋与六边形）")
-def recompute_gaps(pool: Pool, kind: Kind = ANY_KIND, at: AtTime = None, include_planned: bool = False,
-                   limit_m: LimitM = coverage.DEFAULT_LIMIT_M,
+@router.post("/gaps/recompute", summary="重算覆盖缺口（未覆盖楼栋与六边形）", responses=BUSY)
+def recompute_gaps(pool: Pool, user: CurrentUser, kind: Kind = ANY_KIND, at: AtTime = None,
+                   include_planned: bool = False, limit_m: LimitM = coverage.DEFAULT_LIMIT_M,
                    resolution: Resolution = gaps.DEFAULT_RESOLUTION) -> dict[str, object]:
-    """Store the uncovered residential buildings and H3 hexagons of their residents."""
-    with pool.connection() as conn:
+    """Store the uncovered residential buildings and H3 hexagons of their residents. One at a time."""
+    with pool.connection() as conn, jobs.exclusive(conn, "gaps", "覆盖缺口重算", user.username):
         report = gaps.recompute(conn, kind=kind, at=at, include_planned=include_planned, limit_m=limit_m,
                                 resolution=resolution)
+        audit.record(conn, user.label, "重算覆盖缺口", "gap_runs", {"kind": kind, "at": at, "limit_m": limit_m})
+        conn.commit()
     return {"run_id": report.run_id, "residents": report.residents, "uncovered_residents": report.uncovered_residents,
             "uncovered_share": report.uncovered_share, "buildings": report.buildings, "hexagons": report.hexagons}
 
@@ -62,46 +68,50 @@ def read_gaps(pool: Pool, layer: Literal["hexagons", "buildings"], kind: Kind = 
                                      limit_m=limit_m, resolution=resolution), media_type=GEOJSON)
 
 
-class ScenarioBody(BaseModel):
+class ScenarioBody(StrictBody):
     """A siting question: k new sites, or the fewest sites for a coverage share."""
 
-    name: str = Field(min_length=1, description="方案名称")
-    kind: str = Field(default="城市驿站", description="新站类型；同类现有驿站固定计入，“全部”计入所有驿站")
-    k: int | None = Field(default=None, ge=0, le=1000, description="新增站点数（与 target_share 二选一；都不填为5）")
+    name: Annotated[Text, Field(min_length=1, max_length=100, description="方案名称")]
+    kind: Annotated[Text, Field(default="城市驿站", max_length=50,
+                                description="新站类型；同类现有驿站固定计入，“全部”计入所有驿站")] = "城市驿站"
+    k: int | None = Field(default=None, ge=0, le=200, description="新增站点数（与 target_share 二选一；都不填为5）")
     target_share: float | None = Field(default=None, gt=0, le=1, description="目标覆盖率0～1：求最少站点数")
-    at: dt.time | None = Field(default=None, description="时刻（HH:MM），只计此时开放的驿站")
+    at: TimeOfDay | None = Field(default=None, description="时刻（HH:MM，可带时区），只计此时开放的驿站")
     include_planned: bool = False
-    limit_m: float = Field(default=coverage.DEFAULT_LIMIT_M, gt=0, description="步行距离上限（米）")
+    limit_m: float = Field(default=coverage.DEFAULT_LIMIT_M, gt=0, le=MAX_LIMIT_M, description="步行距离上限（米）")
     method: Literal["exact", "fast", "greedy"] = Field(
         default="exact", description="exact：HiGHS 精确求解并证明最优；fast：贪心+拉格朗日松弛；greedy：纯贪心")
-    time_limit_s: float = Field(default=60.0, gt=0, le=3600, description="求解时限（秒）")
-    incident_weight: float = Field(default=0.0, ge=0, description="按事件密度加权需求（0为只按人口）")
-    worker_weight: float = Field(default=0.0, ge=0, description="新就业群体聚集点每名骑手折合的居民数")
+    time_limit_s: float = Field(default=60.0, gt=0, le=300, description="求解时限（秒，至多300）")
+    incident_weight: float = Field(default=0.0, ge=0, le=1000, description="按事件密度加权需求（0为只按人口）")
+    worker_weight: float = Field(default=0.0, ge=0, le=100, description="新就业群体聚集点每名骑手折合的居民数")
     candidates: Literal["layer", "network"] = Field(default="layer", description="layer：候选站址图层；network：路网生成")
-    spacing_m: float = Field(default=150.0, gt=0, description="路网候选点间距（米）")
+    spacing_m: float = Field(default=150.0, ge=50, le=2000, description="路网候选点间距（米，50～2000）")
 
 
-@router.post("/siting/scenarios", summary="新建选址方案（最大覆盖）", status_code=201)
-def create_scenario(body: ScenarioBody, pool: Pool) -> JSONResponse:
-    """Solve and store the scenario; the answer holds the sites, the figures and how good the answer is."""
+@router.post("/siting/scenarios", summary="新建选址方案（最大覆盖）", status_code=201, responses=BUSY)
+def create_scenario(body: ScenarioBody, pool: Pool, user: CurrentUser) -> JSONResponse:
+    """Solve and store the scenario (one siting run at a time); the answer holds the sites and how good they are."""
     k = 5 if body.k is None and body.target_share is None else body.k
     inputs = scenarios.ScenarioInputs(**{**body.model_dump(), "k": k})
-    with pool.connection() as conn:
+    with pool.connection() as conn, jobs.exclusive(conn, "siting", "选址求解", user.username):
         scenario_id = scenarios.run(conn, inputs)
+        audit.record(conn, user.label, "新建选址方案", f"方案{scenario_id}", {"name": body.name})
+        conn.commit()
         scenario = scenarios.read(conn, scenario_id)
     scenario["verdict"] = scenarios.verdict(scenario)
     return JSONResponse(jsonable_encoder(scenario), status_code=201)
 
 
 @router.get("/siting/scenarios", summary="选址方案列表")
-def list_scenarios(pool: Pool) -> list[dict[str, object]]:
-    """Stored scenarios, newest first."""
+def list_scenarios(request: Request, pool: Pool, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
+    """Stored scenarios, newest first, a page at a time."""
     with pool.connection() as conn:
-        return jsonable_encoder(scenarios.listing(conn))
+        rows = scenarios.listing(conn)
+    return page(request, jsonable_encoder(rows[offset:offset + limit]), total=len(rows), limit=limit, offset=offset)
 
 
 @router.get("/siting/scenarios/{scenario_id}", summary="查看选址方案")
-def read_scenario(scenario_id: int, pool: Pool) -> dict[str, object]:
+def read_scenario(scenario_id: ScenarioId, pool: Pool) -> dict[str, object]:
     """Inputs, results, sites in order of choice and per-street coverage before and after."""
     with pool.connection() as conn:
         scenario = scenarios.read(conn, scenario_id)
@@ -111,7 +121,7 @@ def read_scenario(scenario_id: int, pool: Pool) -> dict[str, object]:
 
 @router.get("/siting/scenarios/{scenario_id}/sites", summary="方案站点GeoJSON", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
-def read_sites(scenario_id: int, pool: Pool,
+def read_sites(scenario_id: ScenarioId, pool: Pool,
                circles: Annotated[bool, Query(description="true：各站点的步行圈（新增覆盖范围）")] = False) -> Response:
     """The proposed sites as points, or their walking circles as polygons."""
     with pool.connection() as conn:
@@ -119,7 +129,8 @@ def read_sites(scenario_id: int, pool: Pool,
 
 
 @router.get("/siting/compare", summary="比较两个选址方案")
-def compare(first: int, second: int, pool: Pool) -> dict[str, object]:
+def compare(first: Annotated[int, Query(ge=1, le=2**62)], second: Annotated[int, Query(ge=1, le=2**62)],
+            pool: Pool) -> dict[str, object]:
     """Headline figures of both and, per street, covered residents now and after each."""
     with pool.connection() as conn:
         return jsonable_encoder(scenarios.compare(conn, first, second))

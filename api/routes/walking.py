@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.deps import Pool, Settings
+from api.deps import CurrentUser, Pool, Settings
+from api.models import AtTime, Code, Kind, StrictBody
+from api.paging import Offset
+from geo.accounts import audit
+from geo.db import jobs
 from geo.errors import BadRequest
 from geo.walking import access
 from geo.walking import store as circle_store
-from geo.walking.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH, WalkParams
+from geo.walking.circles import (
+    DEFAULT_BUFFER_M,
+    DEFAULT_MINUTES,
+    DEFAULT_SPEED_KMH,
+    MAX_BUFFER_M,
+    MAX_MINUTES,
+    MAX_RINGS,
+    SPEED_RANGE_KMH,
+    WalkParams,
+)
 
 router = APIRouter(tags=["步行圈与可达性"])
 GEOJSON = "application/geo+json"
 
 
-class CirclesRequest(BaseModel):
+BUSY = {409: {"description": "同类重算正在进行（说明由谁发起）"}}
+Minutes = Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+Speed = Annotated[float, Query(ge=SPEED_RANGE_KMH[0], le=SPEED_RANGE_KMH[1], description="换算步行分钟所用速度")]
+
+
+class CirclesRequest(StrictBody):
     """Parameters of a circles recompute."""
 
-    minutes: list[float] = Field(default=list(DEFAULT_MINUTES), description="步行时间（分钟）")
-    speed_kmh: float = Field(default=DEFAULT_SPEED_KMH, gt=0, description="步行速度（公里/小时）")
-    buffer_m: float = Field(default=DEFAULT_BUFFER_M, ge=0, description="路网缓冲距离（米）")
+    minutes: list[Minutes] = Field(default=list(DEFAULT_MINUTES), min_length=1, max_length=MAX_RINGS,
+                                   description="步行时间（分钟）")
+    speed_kmh: float = Field(default=DEFAULT_SPEED_KMH, ge=SPEED_RANGE_KMH[0], le=SPEED_RANGE_KMH[1],
+                             description="步行速度（公里/小时）")
+    buffer_m: float = Field(default=DEFAULT_BUFFER_M, ge=0, le=MAX_BUFFER_M, description="路网缓冲距离（米）")
     full: bool = Field(default=False, description="全部重算（默认只算新增、移动或参数变化的驿站）")
 
 
@@ -34,11 +53,14 @@ def _params(body: CirclesRequest) -> WalkParams:
         raise BadRequest(str(exc)) from None
 
 
-@router.post("/circles/recompute", summary="重算步行圈")
-def recompute_circles(body: CirclesRequest, pool: Pool) -> dict[str, object]:
-    """Recompute the circles that are out of date (all with `full`)."""
-    with pool.connection() as conn:
-        report = circle_store.recompute(conn, _params(body), full=body.full)
+@router.post("/circles/recompute", summary="重算步行圈", responses=BUSY)
+def recompute_circles(body: CirclesRequest, pool: Pool, user: CurrentUser) -> dict[str, object]:
+    """Recompute the circles that are out of date (all with `full`); one circles recompute at a time."""
+    params = _params(body)
+    with pool.connection() as conn, jobs.exclusive(conn, "circles", "步行圈重算", user.username):
+        report = circle_store.recompute(conn, params, full=body.full)
+        audit.record(conn, user.label, "重算步行圈", "walk_circles", body.model_dump())
+        conn.commit()
         return {"computed": report.computed, "kept": report.kept, "off_network": report.off_network,
                 "seconds": round(report.seconds, 2)}
 
@@ -46,9 +68,9 @@ def recompute_circles(body: CirclesRequest, pool: Pool) -> dict[str, object]:
 @router.get("/circles", summary="步行圈GeoJSON", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
 def read_circles(
     pool: Pool,
-    minutes: Annotated[float | None, Query(gt=0, description="步行时间（分钟），如 15")] = None,
-    kind: Annotated[str | None, Query(description="驿站类型")] = None,
-    station: Annotated[str | None, Query(description="驿站编码")] = None,
+    minutes: Annotated[float | None, Query(gt=0, le=MAX_MINUTES, description="步行时间（分钟），如 15")] = None,
+    kind: Kind | None = None,
+    station: Code | None = None,
 ) -> Response:
     """Stored circles in EPSG:4326 with the parameters they were computed with."""
     with pool.connection() as conn:
@@ -56,14 +78,13 @@ def read_circles(
                         media_type=GEOJSON)
 
 
-AtTime = Annotated[dt.time | None, Query(description="时刻（HH:MM），只计此时开放的驿站；不填则不限时段")]
-
-
-@router.post("/access/recompute", summary="重算楼栋到最近驿站的步行距离")
-def recompute_access(pool: Pool, at: AtTime = None, include_planned: bool = False) -> dict[str, object]:
-    """One multi-source pass per station kind; replaces the previous run for the same time."""
-    with pool.connection() as conn:
+@router.post("/access/recompute", summary="重算楼栋到最近驿站的步行距离", responses=BUSY)
+def recompute_access(pool: Pool, user: CurrentUser, at: AtTime = None, include_planned: bool = False) -> dict[str, object]:
+    """One multi-source pass per station kind; replaces the previous run for the same time. One at a time."""
+    with pool.connection() as conn, jobs.exclusive(conn, "access", "可达性重算", user.username):
         report = access.recompute(conn, at=at, include_planned=include_planned)
+        audit.record(conn, user.label, "重算可达性", "access_runs", {"at": at, "include_planned": include_planned})
+        conn.commit()
         return {"run_id": report.run_id, "stations": report.stations, "buildings": report.buildings,
                 "nodes": report.nodes}
 
@@ -73,12 +94,12 @@ def recompute_access(pool: Pool, at: AtTime = None, include_planned: bool = Fals
 def read_access(
     pool: Pool,
     settings: Settings,
-    kind: Annotated[str, Query(description="驿站类型，“全部”为任意类型")] = access.ANY_KIND,
+    kind: Kind = access.ANY_KIND,
     at: AtTime = None,
     include_planned: bool = False,
-    speed_kmh: Annotated[float, Query(gt=0, description="换算步行分钟所用速度")] = DEFAULT_SPEED_KMH,
+    speed_kmh: Speed = DEFAULT_SPEED_KMH,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Each building's nearest station of `kind` and its walking distance (m) and time (min)."""
     with pool.connection() as conn:
