@@ -14,6 +14,7 @@ from api.settings import ApiSettings
 from geo.layers.loader import LoadOptions, load_directory
 from geo.settings import DatabaseSettings
 from tests import factories
+from tests.api.clients import app_client
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,7 @@ def client(make_database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     url = make_database("api")
     with psycopg.connect(url) as conn:
         load_directory(conn, factories.write_hierarchy(tmp_path_factory.mktemp("api")), LoadOptions())
-    app = create_app(DatabaseSettings(url=url), ApiSettings(default_page_size=5, max_page_size=100))
-    with TestClient(app) as test_client:
+    with app_client(url, "viewer", ApiSettings(default_page_size=5, max_page_size=100)) as test_client:
         yield test_client
 
 

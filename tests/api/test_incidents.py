@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.clients import app_client
+from tests.api.clients import app_client, bearer
 
-KEY = {"X-API-Key": "dispatcher-key"}
+KEY = bearer("dispatcher")
 BODY = {"request_id": "APP-1", "channel": "网络", "category_code": "CAT03", "reported_at": "2026-05-01T08:00:00+08:00",
         "description": "垃圾桶已满", "lon": 113.112355, "lat": 36.180603, "reporter_name": "王五",
         "reporter_phone": "199-0000-0001"}
@@ -17,13 +17,23 @@ BODY = {"request_id": "APP-1", "channel": "网络", "category_code": "CAT03", "r
 
 @pytest.fixture(scope="module")
 def client(make_demo_database) -> Iterator[TestClient]:
-    with app_client(make_demo_database("incident_api"), "dispatcher-key, other") as test_client:
+    with app_client(make_demo_database("incident_api"), None) as test_client:
         yield test_client
 
 
 def test_intake_needs_a_dispatcher_key(client: TestClient) -> None:
     assert client.post("/incidents", json=BODY).status_code == 401
-    assert client.post("/incidents", json=BODY, headers={"X-API-Key": "guess"}).status_code == 401
+    assert client.post("/incidents", json=BODY, headers={"Authorization": "Bearer guess"}).status_code == 401
+    assert client.post("/incidents", json=BODY, headers=bearer("grid_worker")).status_code == 403
+    assert client.post("/incidents", json={k: v for k, v in BODY.items() if k != "request_id"},
+                       headers=KEY).status_code == 422  # machine intake must be retry-safe
+
+
+def test_same_request_id_with_other_content_is_a_409(client: TestClient) -> None:
+    body = {**BODY, "request_id": "APP-409"}
+    assert client.post("/incidents", json=body, headers=KEY).status_code == 201
+    changed = client.post("/incidents", json={**body, "description": "另一件事"}, headers=KEY)
+    assert changed.status_code == 409 and "APP-409" in changed.json()["detail"]
 
 
 def test_intake_is_idempotent_and_assigns_a_grid(client: TestClient) -> None:
@@ -36,13 +46,15 @@ def test_intake_is_idempotent_and_assigns_a_grid(client: TestClient) -> None:
     assert body["reporter_phone"] == "199-0000-0001"  # the dispatcher sees the reporter
 
 
-def test_public_read_hides_the_reporter(client: TestClient) -> None:
+def test_grid_workers_read_without_the_reporter(client: TestClient) -> None:
     incident_id = client.post("/incidents", json={**BODY, "request_id": "APP-2"}, headers=KEY).json()["id"]
-    public = client.get(f"/incidents/{incident_id}")
+    assert client.get(f"/incidents/{incident_id}").status_code == 401
+    assert client.get(f"/incidents/{incident_id}", headers=bearer("viewer")).status_code == 403
+    public = client.get(f"/incidents/{incident_id}", headers=bearer("grid_worker"))
     assert public.status_code == 200 and "reporter_name" not in public.json()
     assert "王五" not in public.text and "199-0000-0001" not in public.text
     assert client.get(f"/incidents/{incident_id}", headers=KEY).json()["reporter_name"] == "王五"
-    assert client.get("/incidents/999999").status_code == 404
+    assert client.get("/incidents/999999", headers=KEY).status_code == 404
 
 
 def test_swapped_coordinates_are_a_clear_422(client: TestClient) -> None:
@@ -95,18 +107,20 @@ def test_actions_events_queue_and_figures(client: TestClient) -> None:
     trail = client.get(f"/incidents/{incident_id}/events", headers=KEY).json()
     assert [e["action"] for e in trail] == ["受理", "办理"]
     assert client.get(f"/incidents/{incident_id}/events").status_code == 401
-    overdue = client.get("/incidents", params={"queue": "overdue"}).json()
-    assert incident_id in [r["id"] for r in overdue] and "王五" not in str(overdue)
-    figures = client.get("/figures", params={"start": "2026-05-01T00:00:00+08:00", "end": "2026-05-02T00:00:00+08:00",
-                                             "level": "community"}).json()
+    overdue = client.get("/incidents", params={"queue": "overdue", "limit": 10000}, headers=KEY).json()
+    assert incident_id in [r["id"] for r in overdue["items"]] and "王五" not in str(overdue)
+    assert overdue["numberMatched"] == overdue["numberReturned"]
+    figures = client.get("/figures", headers=KEY, params= {"start": "2026-05-01T00:00:00+08:00", "end": "2026-05-02T00:00:00+08:00",
+                                                           "level": "community"}).json()
     assert sum(r["incidents"] for r in figures) >= 1
-    assert client.get("/figures", params={"start": "2026-05-01T00:00:00", "end": "2026-05-02T00:00:00"}).status_code == 400
+    naive = client.get("/figures", params={"start": "2026-05-01T00:00:00", "end": "2026-05-02T00:00:00"}, headers=KEY)
+    assert naive.status_code == 422 and "时区" in naive.json()["detail"][0]["msg"]
 
 
 def test_public_description_masks_the_reporter_and_contacts(client: TestClient) -> None:
     body = {**BODY, "request_id": "APP-10", "description": "王五反映：楼下垃圾满了，联系199-0000-0001或13912345678"}
     incident_id = client.post("/incidents", json=body, headers=KEY).json()["id"]
-    public = client.get(f"/incidents/{incident_id}").json()["description"]
+    public = client.get(f"/incidents/{incident_id}", headers=bearer("grid_worker")).json()["description"]
     assert "王五" not in public and "199-0000-0001" not in public and "13912345678" not in public
     assert "楼下垃圾满了" in public
     assert client.get(f"/incidents/{incident_id}", headers=KEY).json()["description"] == body["description"]

@@ -9,16 +9,16 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.clients import app_client
+from tests.api.clients import app_client, bearer
 from web.offline import assert_offline
 
-KEY = {"X-API-Key": "k"}
+KEY = bearer("dispatcher")
 REPORTER, PHONE = "赵六", "199-0000-0042"
 
 
 @pytest.fixture(scope="module")
 def client(make_demo_database) -> Iterator[TestClient]:
-    with app_client(make_demo_database("maps_api"), "k") as test_client:
+    with app_client(make_demo_database("maps_api")) as test_client:
         assert test_client.post("/access/recompute").status_code == 200
         assert test_client.post("/circles/recompute", json={"minutes": [5, 10, 15]}).status_code == 200
         yield test_client
@@ -43,7 +43,10 @@ def test_coverage_map_draws_grids_rings_and_open_stations(client: TestClient) ->
     assert set(night) == {"网格覆盖率", "15分钟步行圈", "10分钟步行圈", "5分钟步行圈", "暖新驿站"}
     assert "未计算" in client.get("/maps/coverage", params={"at": "23:00"}).text  # no access run for 23:00
     assert client.get("/maps/coverage", params={"kind": "驿站"}).status_code == 400
-    assert client.get("/maps/coverage", params={"at": "25"}).status_code == 422
+    for bad in ("25", "25:00", "33:98", "00:00+16:00"):
+        refused = client.get("/maps/coverage", params={"at": bad})
+        assert refused.status_code == 400 and "时" in refused.json()["detail"], bad
+    assert client.get("/maps/coverage", params={"at": "15:00Z"}).status_code == 200  # 23:00 in China
 
 
 def test_incident_map_counts_and_keeps_reporters_out(client: TestClient) -> None:

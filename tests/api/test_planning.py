@@ -12,7 +12,7 @@ from tests.api.clients import app_client
 
 @pytest.fixture(scope="module")
 def client(make_demo_database) -> Iterator[TestClient]:
-    with app_client(make_demo_database("planning_api"), "k") as test_client:
+    with app_client(make_demo_database("planning_api")) as test_client:
         yield test_client
 
 
@@ -46,7 +46,10 @@ def test_coverage_gaps_and_a_scenario(client: TestClient) -> None:
 
     target = client.post("/siting/scenarios", json={"name": "九成五", "kind": "全部", "target_share": 0.95}).json()
     listed = client.get("/siting/scenarios").json()
-    assert [s["id"] for s in listed] == [target["id"], scenario["id"]]
+    assert [s["id"] for s in listed["items"]] == [target["id"], scenario["id"]] and listed["numberMatched"] == 2
+    first = client.get("/siting/scenarios", params={"limit": 1}).json()
+    assert first["numberReturned"] == 1 and [link["rel"] for link in first["links"]] == ["self", "next"]
+    assert client.get(first["links"][1]["href"]).json()["items"][0]["id"] == scenario["id"]
     compared = client.get("/siting/compare", params={"first": scenario["id"], "second": target["id"]}).json()
     assert len(compared["streets"]) == 10
     assert client.get("/siting/scenarios/999").status_code == 404

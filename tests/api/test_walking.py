@@ -8,14 +8,13 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from geo.settings import DatabaseSettings
+from tests.api.clients import app_client, bearer
 
 
 @pytest.fixture(scope="module")
 def client(make_demo_database) -> Iterator[TestClient]:
     url = make_demo_database("walk_api")
-    with TestClient(create_app(DatabaseSettings(url=url))) as test_client:
+    with app_client(url, "planner") as test_client:
         yield test_client
 
 
@@ -31,10 +30,18 @@ def test_recompute_then_read_circles(client: TestClient) -> None:
     assert shapely.geometry.shape(feature["geometry"]).is_valid
 
 
-def test_bad_parameters_are_a_clear_400(client: TestClient) -> None:
-    response = client.post("/circles/recompute", json={"minutes": [-5]})
-    assert response.status_code == 400 and "正数" in response.json()["detail"]
-    assert client.post("/circles/recompute", json={"speed_kmh": 0}).status_code == 422
+def test_bad_parameters_are_a_clear_422_naming_the_field(client: TestClient) -> None:
+    for body, field in (({"minutes": [-5]}, "minutes"), ({"speed_kmh": 0}, "speed_kmh"), ({"speed_kmh": 1e307}, "speed_kmh"),
+                        ({"buffer_m": 1e12}, "buffer_m"), ({"minutes": [5, 10, 15, 20, 25, 30, 35]}, "minutes")):
+        response = client.post("/circles/recompute", json=body)
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"][1] == field, body
+    refused = client.post("/circles/recompute", content=b'{"speed_kmh": NaN}', headers={"Content-Type": "application/json"})
+    assert refused.status_code == 422
+
+
+def test_only_planners_recompute(client: TestClient) -> None:
+    assert client.post("/circles/recompute", json={}, headers=bearer("viewer")).status_code == 403
+    assert client.post("/access/recompute", headers={"Authorization": "Bearer nonsense"}).status_code == 401
 
 
 def test_access_by_hour(client: TestClient) -> None:

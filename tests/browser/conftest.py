@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from api.app import create_app
 from geo.settings import DatabaseSettings
+from tests.api.clients import ensure_accounts, token
 from tests.browser.harness import Browser, LiveServer, PageReport, serve_app
 
 
@@ -25,7 +27,8 @@ def browser_database_url(make_demo_database) -> str:
 
 @pytest.fixture(scope="session")
 def live_server(browser_database_url: str) -> Iterator[LiveServer]:
-    """The real app on the demo database, served on 127.0.0.1 and a free port."""
+    """The real app on the demo database (with the test accounts), served on 127.0.0.1 and a free port."""
+    ensure_accounts(browser_database_url)
     app = create_app(DatabaseSettings(url=browser_database_url))
     with serve_app(app) as server:
         yield server
@@ -43,7 +46,17 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def open_page(live_server: LiveServer, browser: Browser) -> Callable[..., PageReport]:
-    """Load a path of the live app in the browser: `open_page(path, name=None, ready_js=..., timeout_s=...)`."""
+    """Load a path of the live app in the browser: `open_page(path, name=None, ready_js=..., timeout_s=...)`.
+
+    The browser signs in first, through the login page, as the test viewer (maps need a signed-in user).
+    """
+    login = browser.open_page(live_server.url("/login?next=/"), name="login", ready_js="return !!document.forms[0]")
+    login.js("const f = document.forms[0]; f.username.value = arguments[0]; f.password.value = arguments[1]; "
+             "f.submit();", token("viewer"), f"{token('viewer')}-password")
+    wait = time.monotonic() + 10
+    while "/login" in browser.driver.current_url and time.monotonic() < wait:
+        time.sleep(0.05)
+    assert "/login" not in browser.driver.current_url, "the test viewer could not sign in"
 
     def open_(path: str, **kwargs) -> PageReport:
         return browser.open_page(live_server.url(path), **kwargs)

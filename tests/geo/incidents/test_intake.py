@@ -91,7 +91,7 @@ def _incident(**kw) -> incidents.IncidentIn:
 
 def test_submit_assigns_grid_deadline_and_department(demo) -> None:
     incident_id, created = incidents.submit(demo, _incident(request_id="R1"))
-    row = incidents.read(demo, incident_id, dispatcher=False)
+    row = incidents.read(demo, incident_id, personal=False)
     assert created and row["assign_method"] == "inside" and row["grid_code"]
     limit, department = demo.execute("SELECT time_limit_hours, department FROM categories WHERE code = 'CAT01'").fetchone()
     assert row["deadline"] == WHEN + dt.timedelta(hours=limit) and row["department"] == department
@@ -111,7 +111,7 @@ def test_declared_chinese_datums_are_converted(demo, system: str) -> None:
     convert = chinacoords.wgs84_to_gcj02 if system == "GCJ02" else chinacoords.wgs84_to_bd09
     x, y = convert(lon, lat)
     incident_id, _ = incidents.submit(demo, _incident(lon=x, lat=y, coord_system=system))
-    row = incidents.read(demo, incident_id, dispatcher=True)
+    row = incidents.read(demo, incident_id, personal=True)
     assert abs(row["lon"] - lon) < 1e-7 and abs(row["lat"] - lat) < 1e-7 and row["coord_system"] == system
 
 
@@ -129,7 +129,7 @@ def test_bad_locations_are_refused_with_the_field(demo, lon, lat, field: str, te
 
 def test_far_away_points_are_kept_out_of_area(demo) -> None:
     incident_id, _ = incidents.submit(demo, _incident(lon=113.6, lat=36.5))
-    row = incidents.read(demo, incident_id, dispatcher=True)
+    row = incidents.read(demo, incident_id, personal=True)
     assert row["assign_method"] == "out_of_area" and row["grid_code"] is None
 
 
