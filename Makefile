@@ -60,6 +60,7 @@ data: db
 	$(BIN)/wangge generate $(DEMO_DIR)
 	$(BIN)/wangge load $(DEMO_DIR) --replace
 	$(BIN)/wangge import-incidents $(DEMO_DIR)/incidents.csv --good-rows-only
+	$(BIN)/wangge user demo
 	$(BIN)/wangge circles
 	$(BIN)/wangge access
 	$(BIN)/wangge access --at 22:00
@@ -77,8 +78,6 @@ bench: setup db
 	$(BIN)/python -m bench.maps
 	$(BIN)/python -m bench.circles
 
-# The demo's dispatcher key; set your own in production (comma-separated for several).
-serve: export WANGGE_API_DISPATCHER_KEYS ?= demo-dispatcher
 serve:
 	$(BIN)/wangge serve --host $(HOST) --port $(PORT)
 

@@ -14,6 +14,7 @@ tests/api/test_access.py asks every operation of the OpenAPI with no key, a wron
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 from fastapi import FastAPI
@@ -91,6 +92,8 @@ ACCESS: dict[tuple[str, str], Decision] = {
     ("POST", "/tokens/{token_id}/revoke"): "admin",
     ("GET", "/audit"): "admin",
 }
+# Operations with a per-client rate limit (api/ratelimit.py).
+RATE_LIMITED = {("POST", "/open311/v2/requests.json"), ("POST", "/login")}
 # Mounted static files (Leaflet and its plugins): public.
 PUBLIC_PREFIXES = ("/static/",)
 
@@ -112,13 +115,15 @@ def decide(method: str, path: str) -> tuple[str, Decision] | None:
 
 def app_operations(app: FastAPI) -> set[tuple[str, str]]:
     """Every (method, path template) the app serves, HEAD counted as GET."""
-    found = set()
+    return {(method, route.path) for route in _routes(app) for method in route.methods if method != "HEAD"}
+
+
+def _routes(app: FastAPI) -> Iterator:
+    """The app's routes with methods, those of included routers included."""
     for route in app.router.routes:
         for inner in getattr(getattr(route, "original_router", None), "routes", [route]):
-            for method in getattr(inner, "methods", None) or ():
-                if method != "HEAD":
-                    found.add((method, inner.path))
-    return found
+            if getattr(inner, "methods", None):
+                yield inner
 
 
 def check_complete(app: FastAPI) -> None:
@@ -131,3 +136,22 @@ def check_complete(app: FastAPI) -> None:
     if stale:
         raise RuntimeError(f"access decisions for operations the app does not serve: {stale}")
 
+
+
+def document(app: FastAPI) -> None:
+    """State in the OpenAPI the answers the access control and the server may give to every operation."""
+    for route in _routes(app):
+        if not hasattr(route, "responses"):
+            continue
+        method = next(m for m in route.methods if m != "HEAD")
+        closed = ACCESS.get((method, route.path), "public") != "public"
+        limited = (method, route.path) in RATE_LIMITED
+        extra = {**(_CLOSED if closed else {}), **(_LIMITED if limited else {}), **_ALWAYS}
+        route.responses = {**extra, **route.responses}
+
+
+_CLOSED = {401: {"description": "未登录，或令牌无效、已过期、已吊销"},
+           403: {"description": "角色或辖区无权执行此操作；或缺少 CSRF 令牌"}}
+_LIMITED = {429: {"description": "请求过于频繁；见 Retry-After 头"}}
+_ALWAYS = {413: {"description": "请求体超过上限"},
+           503: {"description": "数据库暂不可用；见 Retry-After 头"}}

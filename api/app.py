@@ -53,4 +53,5 @@ def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSet
         app.include_router(router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")  # vendored Leaflet & co (web/offline.py)
     access.check_complete(app)
+    access.document(app)
     return app

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from api.auth import RETRY_AFTER_S, unavailable
 from geo.errors import (
     BadRequest,
+    Busy,
     Conflict,
     CRSError,
     DatabaseUnavailable,
@@ -81,6 +82,8 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, ImportRejected | InvalidIncident):
             body["problems"] = [p.as_dict() for p in exc.problems[:MAX_PROBLEMS]]
             body["problems_total"] = len(exc.problems)
+        if isinstance(exc, Busy):
+            body["holder"] = exc.holder
         headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
         return JSONResponse(body, status_code=status, headers=headers)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from api.cli import planning as cli_planning
 from api.cli import users as cli_users
+from api.cli.jobs import job
 from api.cli.progress import bar
 from api.cli.zh import Parser, count, non_negative, positive, time_of_day
 from api.errors import cli_step
@@ -208,7 +209,10 @@ def _circles(args: argparse.Namespace) -> int:
         params = WalkParams(tuple(float(m) for m in args.minutes.split(",")), args.speed_kmh, args.buffer_m)
     except ValueError as exc:
         raise WanggeError(f"参数错误：{exc}") from None
-    with connect(_url()) as conn, tqdm(unit="站", desc="步行圈", disable=None) as line:
+    detail = {"minutes": list(params.minutes), "speed_kmh": params.speed_kmh, "buffer_m": params.buffer_m,
+              "full": args.full}
+    with (connect(_url()) as conn, job(conn, "circles", "步行圈重算", "walk_circles", detail),
+          tqdm(unit="站", desc="步行圈", disable=None) as line):
         report = circle_store.recompute(conn, params, full=args.full, workers=args.workers,
                                         progress=line.update, on_total=lambda n: line.reset(total=n))
         conn.commit()
@@ -224,7 +228,9 @@ def _circles(args: argparse.Namespace) -> int:
 def _access(args: argparse.Namespace) -> int:
     from geo.walking import access
 
-    with connect(_url()) as conn, bar("步行可达性", "类") as progress:
+    detail = {"at": args.at, "include_planned": args.include_planned}
+    with connect(_url()) as conn, job(conn, "access", "可达性重算", "access_runs", detail), \
+            bar("步行可达性", "类") as progress:
         report = access.recompute(conn, at=args.at, include_planned=args.include_planned, progress=progress)
     when = f"{args.at:%H:%M}开放的" if args.at else ""
     print(f"可达性：{report.buildings}栋楼、{report.nodes}个路网节点到最近{when}驿站（共{report.stations}个）的步行距离已更新")

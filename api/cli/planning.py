@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from api.cli.jobs import job
 from api.cli.output import FORMATS, emit
 from api.cli.progress import bar
 from api.cli.zh import count, kind_phrase, non_negative, percent, positive, time_of_day
@@ -110,7 +111,9 @@ def _coverage(args: argparse.Namespace) -> int:
 def _gaps(args: argparse.Namespace) -> int:
     from geo.walking import gaps
 
-    with connect(args.url()) as conn:
+    detail = {"kind": args.kind, "at": args.at, "include_planned": args.include_planned, "limit_m": args.limit_m,
+              "resolution": args.resolution}
+    with connect(args.url()) as conn, job(conn, "gaps", "覆盖缺口重算", "gap_runs", detail):
         report = gaps.recompute(conn, kind=args.kind, at=args.at, include_planned=args.include_planned,
                                 limit_m=args.limit_m, resolution=args.resolution)
         conn.commit()
@@ -137,7 +140,8 @@ def _site(args: argparse.Namespace) -> int:
         limit_m=args.limit_m, method=args.method, time_limit_s=args.time_limit,
         incident_weight=args.incident_weight, worker_weight=args.worker_weight, candidates=args.candidates,
         spacing_m=args.spacing_m)
-    with connect(args.url()) as conn, bar("选址") as progress:
+    with (connect(args.url()) as conn, job(conn, "siting", "选址求解", "siting_scenarios", {"name": name}),
+          bar("选址") as progress):
         scenario_id = scenarios.run(conn, inputs, replace=args.replace, progress=progress)
         scenario = scenarios.read(conn, scenario_id)
     sites = scenario["sites_chosen"]

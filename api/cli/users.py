@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 
+from api.cli.jobs import actor
 from api.cli.output import FORMATS, emit
 from api.cli.zh import count
 from geo.accounts import credentials, users
@@ -19,10 +20,6 @@ USER_COLUMNS = (("username", "用户名"), ("display_name", "姓名"), ("role", 
                 ("disabled", "已停用"), ("created_at", "创建时间"))
 TOKEN_COLUMNS = (("id", "编号"), ("username", "用户名"), ("name", "用途"), ("created_at", "签发时间"),
                  ("expires_at", "到期时间"), ("revoked_at", "吊销时间"))
-
-
-def _actor() -> str:
-    return f"命令行:{getpass.getuser()}"
 
 
 def add_commands(commands: argparse._SubParsersAction, url: Callable[[], str]) -> None:
@@ -82,7 +79,7 @@ def _password() -> str:
 def _add(args: argparse.Namespace, url: str) -> int:
     password = None if args.no_password else _password()
     with connect(url) as conn:
-        user = users.add(conn, args.username, args.role, args.area, actor=_actor(), password=password,
+        user = users.add(conn, args.username, args.role, args.area, actor=actor(), password=password,
                          display_name=args.name)
         conn.commit()
     print(f"已新增用户 {user.username}（{ROLE_LABELS[user.role]}，辖区 {user.area_code}）")
@@ -102,7 +99,7 @@ def _list(args: argparse.Namespace, url: str) -> int:
 
 def _disable(args: argparse.Namespace, url: str) -> int:
     with connect(url) as conn:
-        users.disable(conn, args.username, actor=_actor())
+        users.disable(conn, args.username, actor=actor())
         conn.commit()
     print(f"已停用用户 {args.username}：其会话已结束，令牌已失效")
     return 0
@@ -110,7 +107,7 @@ def _disable(args: argparse.Namespace, url: str) -> int:
 
 def _token(args: argparse.Namespace, url: str) -> int:
     with connect(url) as conn:
-        token = credentials.issue_token(conn, args.username, actor=_actor(), name=args.purpose, days=args.days)
+        token = credentials.issue_token(conn, args.username, actor=actor(), name=args.purpose, days=args.days)
         conn.commit()
     print(f"令牌（只显示这一次，请妥善保存；{args.days}天后失效）：", file=sys.stderr)
     print(token)
@@ -119,7 +116,7 @@ def _token(args: argparse.Namespace, url: str) -> int:
 
 def _revoke(args: argparse.Namespace, url: str) -> int:
     with connect(url) as conn:
-        credentials.revoke_token(conn, args.token_id, actor=_actor())
+        credentials.revoke_token(conn, args.token_id, actor=actor())
         conn.commit()
     print(f"已吊销令牌 {args.token_id}")
     return 0

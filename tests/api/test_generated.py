@@ -10,13 +10,11 @@ missing; their parameter checks, which come first, are what the cases reach.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from starlette.testclient import TestClient
 
 from api.app import create_app
 from geo.accounts.roles import ROLES
@@ -33,14 +31,13 @@ SENT: list[tuple[str, int]] = []  # (operation, status) of every case
 
 
 @pytest.fixture(scope="module")
-def app(make_database, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def app(make_database, tmp_path_factory: pytest.TempPathFactory):
     url = make_database("generated")
     with psycopg.connect(url) as conn:
         load_directory(conn, factories.write_hierarchy(tmp_path_factory.mktemp("generated")), LoadOptions())
     ensure_accounts(url)
-    application = create_app(DatabaseSettings(url=url))
-    with TestClient(application):  # runs the lifespan: the pool is open while the cases run
-        yield application
+    # Schemathesis runs the app's lifespan (its pool) itself, from the first case to each test's teardown.
+    return create_app(DatabaseSettings(url=url))
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from geo.db import jobs
 from tests.api.clients import app_client
 
 
 @pytest.fixture(scope="module")
-def client(make_demo_database) -> Iterator[TestClient]:
-    with app_client(make_demo_database("planning_api")) as test_client:
+def database(make_demo_database) -> str:
+    return make_demo_database("planning_api")
+
+
+@pytest.fixture(scope="module")
+def client(database: str) -> Iterator[TestClient]:
+    with app_client(database) as test_client:
         yield test_client
+
+
+@pytest.mark.parametrize(("path", "kind", "body"), [
+    ("/circles/recompute", "circles", {}), ("/access/recompute", "access", None),
+    ("/gaps/recompute", "gaps", None), ("/siting/scenarios", "siting", {"name": "忙", "k": 1})])
+def test_a_second_recompute_of_a_kind_is_refused_naming_who_runs_the_first(
+        client: TestClient, database: str, path: str, kind: str, body: dict | None) -> None:
+    with psycopg.connect(database) as other, jobs.exclusive(other, kind, "测试", "someone"):
+        busy = client.post(path, json=body)
+    assert busy.status_code == 409 and "someone" in busy.json()["detail"], busy.text
+    assert busy.json()["holder"].startswith("someone于")
 
 
 def test_coverage_before_access_is_a_409_saying_what_to_run(client: TestClient) -> None:

@@ -88,11 +88,15 @@ def test_overdue_and_due_soon_queues(demo) -> None:
     hours = demo.execute("SELECT time_limit_hours FROM categories WHERE code = 'CAT01'").fetchone()[0]
     incident_id = _new(demo)
     deadline = T0 + dt.timedelta(hours=hours)
-    soon = handling.queue(demo, "due_soon", now=deadline - dt.timedelta(hours=2))
-    late = handling.queue(demo, "overdue", now=deadline + dt.timedelta(hours=3))
+    soon_total, soon = handling.queue(demo, "due_soon", now=deadline - dt.timedelta(hours=2), limit=10_000)
+    late_total, late = handling.queue(demo, "overdue", now=deadline + dt.timedelta(hours=3), limit=10_000)
+    assert soon_total == len(soon) and late_total == len(late)  # the count is of the whole queue
+    first_total, first = handling.queue(demo, "overdue", now=deadline + dt.timedelta(hours=3), limit=2, offset=1)
+    assert first_total == late_total and first == late[1:3]
     assert incident_id in [r["id"] for r in soon] and incident_id in [r["id"] for r in late]
     assert [r for r in late if r["id"] == incident_id][0]["hours_overdue"] == 3
-    assert incident_id not in [r["id"] for r in handling.queue(demo, "overdue", now=deadline - dt.timedelta(hours=1))]
+    before = handling.queue(demo, "overdue", now=deadline - dt.timedelta(hours=1), limit=10_000)[1]
+    assert incident_id not in [r["id"] for r in before]
 
 
 def test_figures_match_a_hand_count(demo) -> None:
