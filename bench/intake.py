@@ -46,7 +46,9 @@ except ImportError:  # pragma: no cover
     import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-API_KEY = "bench-key"
+# The dispatcher the benchmarks act as (the whole demo district) and its token, of known value.
+BENCH_USER = "bench-dispatcher"
+BENCH_TOKEN = "bench-dispatcher-token-not-for-production"
 CHANNEL = "12345热线"
 CST = dt.timezone(dt.timedelta(hours=8))
 TARGET_P99_MS = 15.0
@@ -119,7 +121,7 @@ def serve(url: str, workers: int, log_dir: Path, app: str = "api.app:create_app"
           start_timeout_s: float = 60.0) -> Iterator[Server]:
     """The real app under uvicorn on 127.0.0.1, until GET /health answers; always stopped afterwards."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "WANGGE_API_DISPATCHER_KEYS": API_KEY,
+    env = {**os.environ, "DATABASE_URL": url,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
            "--port", str(port), "--log-level", "warning"]
@@ -179,6 +181,18 @@ def prepare(url: str, seed: int, n_points: int) -> tuple[list[str], np.ndarray, 
     return categories, points, grids, time.perf_counter() - t
 
 
+def bench_token(url: str) -> str:
+    """Make BENCH_USER, a dispatcher of the whole demo district, with BENCH_TOKEN in the database of `url`."""
+    from data.demo_city.admin import DISTRICT_CODE
+    from geo.accounts import credentials, users
+
+    with psycopg.connect(url) as conn:
+        users.add(conn, BENCH_USER, "dispatcher", DISTRICT_CODE, actor="bench", display_name="压测调度员")
+        token = credentials.issue_token(conn, BENCH_USER, actor="bench", name="bench", days=1, value=BENCH_TOKEN)
+        conn.commit()
+    return token
+
+
 class Requests:
     """The bodies: unique request ids, random demo categories, points sampled inside the grids."""
 
@@ -211,7 +225,7 @@ class Sent:
     error: str | None = None
 
 
-HEADERS = {"X-API-Key": API_KEY, "Content-Type": "application/json"}
+HEADERS = {"Authorization": f"Bearer {BENCH_TOKEN}", "Content-Type": "application/json"}
 
 
 class ClientError(Exception):
@@ -228,13 +242,19 @@ class HttpxClient:
         self.client = httpx.AsyncClient(base_url=base_url, limits=limits, timeout=httpx.Timeout(timeout_s))
 
     async def request(self, method: str, path: str, content: bytes | None = None) -> tuple[int, bytes]:
+        status, _, body = await self.exchange(method, path, content)
+        return status, body
+
+    async def exchange(self, method: str, path: str, content: bytes | None = None
+                       ) -> tuple[int, dict[str, str], bytes]:
+        """(status, response header fields by lower-case name, body)."""
         try:
             r = await self.client.request(method, path, content=content, headers=HEADERS if content else None)
         except httpx.TimeoutException as exc:
             raise ClientError(f"timeout ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise ClientError(type(exc).__name__) from exc
-        return r.status_code, r.content
+        return r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.content
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -260,7 +280,8 @@ class RawClient:
         self.open: set[asyncio.StreamWriter] = set()
         self.head = "".join(f"{k}: {v}\r\n" for k, v in HEADERS.items())
 
-    async def _exchange(self, conn, method: str, path: str, content: bytes | None) -> tuple[int, bytes]:
+    async def _exchange(self, conn, method: str, path: str, content: bytes | None
+                        ) -> tuple[int, dict[str, str], bytes]:
         reader, writer = conn
         if content is None:
             writer.write(f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
@@ -275,10 +296,16 @@ class RawClient:
             raise ClientError("response without Content-Length")
         body = await reader.readexactly(int(fields["content-length"]))
         if fields.get("connection", "").lower() == "close":
-            raise _Close(status, body)
-        return status, body
+            raise _Close(status, fields, body)
+        return status, fields, body
 
     async def request(self, method: str, path: str, content: bytes | None = None) -> tuple[int, bytes]:
+        status, _, body = await self.exchange(method, path, content)
+        return status, body
+
+    async def exchange(self, method: str, path: str, content: bytes | None = None
+                       ) -> tuple[int, dict[str, str], bytes]:
+        """(status, response header fields by lower-case name, body)."""
         async with self.slots:
             conn = None
             while self.idle and conn is None:  # uvicorn closes connections idle for 5 s: skip those
@@ -293,7 +320,7 @@ class RawClient:
                 result = await asyncio.wait_for(self._exchange(conn, method, path, content), self.timeout)
             except _Close as done:
                 self._drop(conn)
-                return done.status, done.body
+                return done.status, done.fields, done.body
             except TimeoutError as exc:
                 self._drop(conn)
                 raise ClientError("timeout") from exc
@@ -322,8 +349,8 @@ class RawClient:
 
 
 class _Close(Exception):
-    def __init__(self, status: int, body: bytes) -> None:
-        self.status, self.body = status, body
+    def __init__(self, status: int, fields: dict[str, str], body: bytes) -> None:
+        self.status, self.fields, self.body = status, fields, body
 
 
 CLIENTS = {"httpx": HttpxClient, "raw": RawClient}
@@ -351,9 +378,11 @@ def ramp(rate: float, seconds: float) -> np.ndarray:
     return np.sqrt(2 * seconds * np.arange(round(rate * seconds / 2)) / rate)
 
 
-async def open_loop(client, bodies, due: np.ndarray, drain_s: float,
-                    path: str = "/incidents", method: str = "POST") -> tuple[list[Sent], float, int]:
+async def open_loop(client, bodies, due: np.ndarray, drain_s: float, path: str = "/incidents",
+                    method: str = "POST", send=_one) -> tuple[list[Sent], float, int]:
     """Send request i at t0 + due[i] whatever the answers; wait `drain_s` for the last answers.
+
+    `send(client, path, item, method)` makes request i (one attempt; bench/faults.py passes a retrying one).
 
     Returns the requests, t0, and how many were still unanswered after the drain (cancelled).
     """
@@ -366,7 +395,7 @@ async def open_loop(client, bodies, due: np.ndarray, drain_s: float,
         if delay > 0:
             await asyncio.sleep(delay)
         items.append(item)
-        task = asyncio.create_task(_one(client, path, item, method))
+        task = asyncio.create_task(send(client, path, item, method))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     unanswered = 0
@@ -529,6 +558,7 @@ def main() -> None:
 
     with netgen.throwaway_database(admin_url, "intake") as url:
         categories, points, grids, loaded = prepare(url, args.seed, n_points)
+        bench_token(url)  # the token HEADERS carry
         with psycopg.connect(url) as conn:
             pg = conn.execute("SELECT current_setting('server_version'), current_setting('synchronous_commit'), "
                               "current_setting('fsync')").fetchone()
