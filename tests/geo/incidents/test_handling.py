@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from pyproj import Geod
 
@@ -71,6 +72,26 @@ def test_audit_trail_and_reopening(demo) -> None:
 def _moved(metres: float) -> tuple[float, float]:
     lon, lat, _ = Geod(ellps="WGS84").fwd(LON, LAT, 90, metres)
     return lon, lat
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_duplicate_links_equal_a_brute_force_over_geodesic_distances(demo, seed: int) -> None:
+    """Random reports crowded around one spot: each links to the earliest of its category within 50 m and 24 h."""
+    rng = np.random.default_rng(seed)
+    geod = Geod(ellps="WGS84")
+    n = 60
+    lons, lats, _ = geod.fwd(np.full(n, LON), np.full(n, LAT), rng.uniform(0, 360, n), rng.uniform(0, 120, n))
+    hours = np.sort(rng.uniform(0, 72, n))
+    categories = rng.choice(["CAT01", "CAT03"], n)
+    ids = [_new(demo, category=str(c), at=T0 + dt.timedelta(hours=float(h)), lon=float(x), lat=float(y))
+           for c, h, x, y in zip(categories, hours, lons, lats, strict=True)]
+    links = dict(demo.execute("SELECT id, duplicate_of FROM incidents WHERE id = ANY(%s)", (ids,)).fetchall())
+    assert sum(v is not None for v in links.values()) >= 5  # the case is not vacuous
+    # Earlier reports of the demo stay out of reach: they are days before T0 or elsewhere.
+    for k in range(n):
+        earlier = [j for j in range(k) if categories[j] == categories[k] and hours[k] - hours[j] <= 24
+                   and geod.inv(lons[j], lats[j], lons[k], lats[k])[2] <= 50]
+        assert links[ids[k]] == (ids[earlier[0]] if earlier else None), f"report {k} of seed {seed}"
 
 
 def test_possible_duplicates_are_linked_not_dropped(demo) -> None:
