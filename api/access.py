@@ -154,4 +154,4 @@ _CLOSED = {401: {"description": "未登录，或令牌无效、已过期、已�
            403: {"description": "角色或辖区无权执行此操作；或缺少 CSRF 令牌"}}
 _LIMITED = {429: {"description": "请求过于频繁；见 Retry-After 头"}}
 _ALWAYS = {413: {"description": "请求体超过上限"},
-           503: {"description": "数据库暂不可用；见 Retry-After 头"}}
+           503: {"description": "数据库暂不可用或服务器繁忙；稍后按 Retry-After 头重试"}}

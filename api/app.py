@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from api import access, errors
 from api.access_log import AccessLog
 from api.auth import AccessControl
+from api.inflight import InFlightLimit
 from api.ratelimit import SlidingWindow
 from api.routes import ROUTERS
 from api.settings import ApiSettings
@@ -48,6 +49,8 @@ def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSet
     app.add_middleware(GZipMiddleware, minimum_size=4096)
     # Who may do what is decided before any body is read (api/access.py, api/auth.py).
     app.add_middleware(AccessControl)
+    # Past this many requests in progress, 503 at once rather than a growing wait (api/inflight.py).
+    app.add_middleware(InFlightLimit, limit=api_settings.max_in_flight)
     app.add_middleware(AccessLog)
     for router in ROUTERS:
         app.include_router(router)

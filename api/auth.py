@@ -9,6 +9,7 @@ parse or work on anything. Cookie-authenticated changes need the session's CSRF 
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 
 import psycopg
@@ -29,6 +30,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Routes whose HTML forms carry the CSRF token as the field `csrf_token` and check it themselves.
 FORM_ROUTES = frozenset({"/logout"})
 RETRY_AFTER_S = 5
+log = logging.getLogger("wangge.api")
 
 
 def unavailable() -> JSONResponse:
@@ -80,7 +82,8 @@ class AccessControl:
         if token is not None or cookie is not None:
             try:
                 user, csrf = await to_thread.run_sync(_identify, scope["app"].state.pool, token, cookie)
-            except (psycopg.OperationalError, psycopg_pool.PoolTimeout):
+            except (psycopg.OperationalError, psycopg_pool.PoolTimeout) as exc:
+                log.error("database unavailable: %s", type(exc).__name__)
                 await unavailable()(scope, receive, send)
                 return
             if user is None and token is not None:

@@ -19,3 +19,6 @@ class ApiSettings(BaseSettings):
     open311_per_minute: int = 30
     # Largest request body (bytes) of any operation but the CSV import (api/routes/incidents.py).
     max_body_bytes: int = 1024 * 1024
+    # Requests in progress at once; above it, 503 with Retry-After at once instead of a queue
+    # that grows while the database is away (bench/faults.py).
+    max_in_flight: int = 32
