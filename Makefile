@@ -74,6 +74,8 @@ bench: setup db
 	$(BIN)/python -m bench.nearest
 	$(BIN)/python -m bench.assign
 	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.duplicates
+	$(if $(OWN_DB),$(BIN)/python -m bench.faults,@echo "bench.faults: skipped, it stops the database server and runs only on the project's own cluster")
 	$(BIN)/python -m bench.siting
 	$(BIN)/python -m bench.maps
 	$(BIN)/python -m bench.circles
