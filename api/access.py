@@ -53,6 +53,7 @@ ACCESS: dict[tuple[str, str], Decision] = {
     ("GET", "/access/buildings"): "viewer",
     ("POST", "/access/recompute"): "planner",
     ("GET", "/coverage"): "viewer",
+    ("GET", "/walk/area"): "viewer",
     ("POST", "/gaps/recompute"): "planner",
     ("GET", "/gaps/{layer}"): "viewer",
     ("POST", "/siting/scenarios"): "planner",

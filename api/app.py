@@ -40,7 +40,7 @@ def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSet
             app.state.pool.close()
 
     # Bodies above the limit are refused (413) as soon as Content-Length or the stream shows it.
-    app = FastAPI(title=api_settings.title, lifespan=lifespan, docs_url="/docs",
+    app = FastAPI(title=api_settings.title, lifespan=lifespan, docs_url=None, redoc_url=None,
                   max_body_size=api_settings.max_body_bytes)
     app.state.api_settings = api_settings
     app.state.open311_limit = SlidingWindow(api_settings.open311_per_minute, 60.0)

@@ -116,7 +116,11 @@ def basemap_field(chosen: str) -> str:
 
 
 def panel(m: folium.Map, title: str, figures: Sequence[tuple[str, str]], form: str = "", note: str = "") -> None:
-    """The title panel (top left): title, key figures (label, value), an optional filter form and note."""
+    """The title panel (top left): title, key figures (label, value), an optional filter form and note.
+
+    The title is the page's <title> too.
+    """
+    m.get_root().title = html.escape(title)
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in figures)
     note_html = f'<p class="wg-note">{html.escape(note)}</p>' if note else ""
     _fixed(m, "wg-panel", "top:10px;left:54px;max-width:360px",

@@ -147,7 +147,7 @@ class _OfflineFigure(Figure):
 
     def render(self, **kwargs: Any) -> str:
         _plain_fast_marker_clusters(self)
-        html = super().render(**kwargs)
+        html = super().render(**kwargs).replace("<html>", '<html lang="zh-CN">', 1)
         assert_offline(html)
         return html
 

@@ -1,6 +1,20 @@
 """One router per resource; `ROUTERS` collects them for the app factory."""
 
-from api.routes import figures, health, incidents, layers, login, maps, open311, pages, planning, users, walking
+from api.routes import (
+    docs,
+    figures,
+    health,
+    incidents,
+    layers,
+    login,
+    maps,
+    open311,
+    pages,
+    planning,
+    reach,
+    users,
+    walking,
+)
 
-ROUTERS = (pages.router, login.router, users.router, health.router, layers.router, walking.router, incidents.router, figures.router,
-           open311.router, planning.router, maps.router)
+ROUTERS = (pages.router, docs.router, login.router, users.router, health.router, layers.router, walking.router,
+           reach.router, incidents.router, figures.router, open311.router, planning.router, maps.router)

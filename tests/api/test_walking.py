@@ -54,3 +54,28 @@ def test_access_by_hour(client: TestClient) -> None:
     assert props["distance_m"] > 0 and props["walk_minutes"] == pytest.approx(props["distance_m"] / (4000 / 60), abs=0.06)
     missing = client.get("/access/buildings", params={"at": "03:00"}).json()
     assert missing["computed"] is False and missing["features"] == []
+
+
+def test_walk_area_from_any_point(client: TestClient) -> None:
+    lon, lat = 113.1163, 36.1955
+    found = client.get("/walk/area", params={"lon": lon, "lat": lat, "minutes": "5,10,15"}, headers=bearer("viewer"))
+    assert found.status_code == 200 and found.headers["content-type"].startswith("application/geo+json")
+    rings = found.json()["features"]
+    assert [r["properties"]["minutes"] for r in rings] == [15, 10, 5]  # largest first, drawn under the others
+    residents = [r["properties"]["residents"] for r in rings]
+    assert residents == sorted(residents, reverse=True) and residents[0] > 0
+    gcj = client.get("/walk/area", params={"lon": lon + 0.006, "lat": lat + 0.001, "coord_system": "GCJ02",
+                                           "minutes": "15"}).json()
+    assert gcj["features"][0]["properties"]["minutes"] == 15 and gcj["start"]["lon"] != lon + 0.006
+
+
+def test_walk_area_refuses_bad_input_naming_the_field(client: TestClient) -> None:
+    for params, word in (({"lon": 113.1, "lat": 36.2, "minutes": "5,x"}, "minutes"),
+                         ({"lon": 113.1, "lat": 36.2, "minutes": "90"}, "minutes"),
+                         ({"lon": "nan", "lat": 36.2}, "lon"), ({"lon": 113.1, "lat": 95}, "lat"),
+                         ({"lon": 113.1, "lat": 36.2, "coord_system": "XYZ"}, "coord_system"),
+                         ({"lon": 100.0, "lat": 30.0}, "步行道路")):
+        answer = client.get("/walk/area", params=params)
+        assert answer.status_code == 400 and word in answer.json()["detail"], params
+    assert client.get("/walk/area", params={"lon": 113.1}).status_code == 422
+    assert client.get("/walk/area", params={"lon": 113.1, "lat": 36.2}, headers={"Authorization": "Bearer x"}).status_code == 401
