@@ -68,6 +68,7 @@ ACCESS: dict[tuple[str, str], Decision] = {
     ("GET", "/maps/gaps"): "viewer",
     ("GET", "/maps/siting/{scenario_id}"): "viewer",
     ("GET", "/maps/data/grids"): "viewer",
+    ("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"): "viewer",
     # Incidents
     ("POST", "/incidents"): "dispatcher",
     ("POST", "/incidents/import"): "dispatcher",

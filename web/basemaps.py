@@ -1,4 +1,8 @@
-"""Base maps: blank by default; 天地图 (Tianditu, key from settings) and 高德 (AMap) when configured.
+"""Base maps: our own vector tiles by default; 天地图 (Tianditu, key from settings) and 高德 (AMap) when configured.
+
+The default ("blank" in the form, for history) draws wangge's own data offline: the walking network,
+buildings, rivers and railways, and the outlines and names of districts, streets, communities and grids,
+as vector tiles from /tiles (geo.tiles.mvt) drawn by Leaflet.VectorGrid (web/static/basemap.js).
 
 AMap's tiles are drawn in GCJ-02, offset from WGS 84 by up to a few hundred metres in
 China. Rather than converting every layer, a map over AMap gets a Leaflet CRS that
@@ -14,11 +18,13 @@ from __future__ import annotations
 import json
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement, Template
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.coords import chinacoords as cc
 from geo.errors import BadRequest
+from geo.tiles import mvt
+from web.offline import STATIC_URL, VENDOR_URL
 
 # Tile URL templates ({s} subdomain, {z} zoom, {x} column, {y} row).
 TIANDITU_VECTOR_URL = (
@@ -34,7 +40,7 @@ AMAP_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale
 AMAP_SUBDOMAINS = "1234"
 BASEMAP_MAX_ZOOM = 18
 BLANK, TIANDITU, AMAP = "blank", "tianditu", "amap"
-LABELS = {BLANK: "空白底图", TIANDITU: "天地图", AMAP: "高德地图"}
+LABELS = {BLANK: "本地底图（路网、楼栋、区划）", TIANDITU: "天地图", AMAP: "高德地图"}
 GCJ02_CRS = "GCJ02"  # folium.Map(crs=...) renders L.CRS.GCJ02
 
 
@@ -71,10 +77,12 @@ def crs(choice: str) -> str:
 
 
 def add(m: folium.Map, choice: str, settings: MapSettings | None = None) -> None:
-    """Show basemap `choice` on `m` (made with `crs(choice)`); the blank one adds nothing."""
+    """Show basemap `choice` on `m` (made with `crs(choice)`)."""
     settings = settings or MapSettings()
     check(choice, settings)
-    if choice == TIANDITU:
+    if choice == BLANK:
+        add_own(m)
+    elif choice == TIANDITU:
         key = settings.tianditu_key
         _tiles(TIANDITU_VECTOR_URL.replace("{key}", key), "天地图矢量", TIANDITU_SUBDOMAINS).add_to(m)
         _tiles(TIANDITU_ANNOTATION_URL.replace("{key}", key), "天地图注记", TIANDITU_SUBDOMAINS,
@@ -82,6 +90,21 @@ def add(m: folium.Map, choice: str, settings: MapSettings | None = None) -> None
     elif choice == AMAP:
         install_gcj02_crs(m)
         _tiles(AMAP_URL, "高德地图", AMAP_SUBDOMAINS).add_to(m)
+
+
+def add_own(m: folium.Map) -> None:
+    """Draw the own vector-tile basemap under `m`'s layers (Web Mercator maps only: the tiles are WGS 84)."""
+    # In the body: after Leaflet (the header, which folium fills when rendering), before the map's script.
+    scripts = "".join(f'<script src="{src}"></script>' for src in (
+        f"{VENDOR_URL}leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js", f"{STATIC_URL}/basemap.js"))
+    m.get_root().html.add_child(Element(scripts), name="wangge_basemap_scripts")
+    layers = [{"name": layer.name, "minZoom": layer.min_zoom, "labelZoom": layer.label_zoom,
+               "labelMaxZoom": layer.label_max_zoom} for layer in mvt.LAYERS.values()]
+    own = MacroElement()
+    own._template = Template("""{% macro script(this, kwargs) %}
+        wanggeBasemap({{ this._parent.get_name() }}, """ + json.dumps(layers) + """);
+    {% endmacro %}""")
+    m.add_child(own, name="wangge_own_basemap")
 
 
 def install_gcj02_crs(m: folium.Map) -> None:

@@ -12,9 +12,11 @@ from api.routes import (
     pages,
     planning,
     reach,
+    tiles,
     users,
     walking,
 )
 
 ROUTERS = (pages.router, docs.router, login.router, users.router, health.router, layers.router, walking.router,
-           reach.router, incidents.router, figures.router, open311.router, planning.router, maps.router)
+           reach.router, incidents.router, figures.router, open311.router, planning.router, maps.router,
+           tiles.router)

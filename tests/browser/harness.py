@@ -160,6 +160,12 @@ class PageReport:
         """Run `script` (a function body: use `return`) in the page; `arguments[i]` are `args`."""
         return self._driver.execute_script(script, *args)
 
+    def retake(self, name: str) -> Path:
+        """A new screenshot of the page as it is now (after `js` changed it), as <screenshot dir>/<name>.png."""
+        path = self.screenshot.with_name(f"{name}.png")
+        self._driver.save_screenshot(str(path))
+        return path
+
     def map_stats(self) -> dict[str, Any]:
         """Counts of what the page's Leaflet maps draw, summed over maps and per map (`by_map`).
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 from pathlib import Path
 
 import psycopg
@@ -149,3 +150,42 @@ def test_every_page_has_a_title_and_a_language(open_page, prepared) -> None:
         page = open_page(path, name=None, ready_js="return document.readyState === 'complete'")
         assert page.js("return document.documentElement.lang") == "zh-CN", path
         assert page.js("return document.title").strip(), path
+
+
+# Tiles the page has fetched, by layer and HTTP status (Resource Timing).
+TILES_FETCHED_JS = """
+const out = {};
+performance.getEntriesByType('resource').filter(e => e.name.includes('/tiles/')).forEach(e => {
+  const layer = e.name.split('/tiles/')[1].split('/')[0];
+  out[layer] = out[layer] || [];
+  out[layer].push(e.responseStatus);
+});
+return out;
+"""
+MAP_VAR_JS = "return Object.keys(window).find(k => { try { return window[k] instanceof L.Map; } catch (e) { return false; } });"
+
+
+def test_own_basemap_draws_streets_buildings_and_names_offline(open_page, prepared, browser_database_url: str) -> None:
+    with psycopg.connect(browser_database_url) as conn:
+        lon, lat = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM communities "
+                                "ORDER BY code LIMIT 1) AS c").fetchone()
+    page = open_page("/maps/coverage", name="maps_coverage_basemap")
+    name = page.js(MAP_VAR_JS)
+    page.js("performance.setResourceTimingBufferSize(10000); performance.clearResourceTimings();")
+    page.js(f"window['{name}'].eachLayer(l => {{ if (l.feature || l instanceof L.Path) {{ l.remove(); }} }});"
+            f"window['{name}'].setView([{lat}, {lon}], 16, {{animate: false}});")
+    deadline = time.monotonic() + 20
+    wanted = {"buildings", "barriers", "streets", "grids", "communities", "streets_admin", "districts"}
+    while time.monotonic() < deadline and not wanted <= set(page.js(TILES_FETCHED_JS)):
+        time.sleep(0.2)
+    time.sleep(1.0)  # let the canvases draw
+    fetched = page.js(TILES_FETCHED_JS)
+    assert wanted <= set(fetched), fetched
+    assert all(status == 200 for statuses in fetched.values() for status in statuses), fetched
+    drawn = page.js("return Array.from(document.querySelectorAll('canvas.leaflet-tile')).filter(c => {"
+                    "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                    "for (let i = 3; i < d.length; i += 4) { if (d[i]) return true; } return false; }).length")
+    assert drawn >= 10
+    assert page.retake("maps_basemap_z16").stat().st_size > 20_000
+    assert not [u for u in page.js("return performance.getEntriesByType('resource').map(e => e.name)")
+                if not u.startswith("http://127.0.0.1")]

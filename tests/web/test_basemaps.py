@@ -18,7 +18,7 @@ BOUNDS = (113.07, 36.16, 113.15, 36.22)
 def test_only_the_blank_background_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WANGGE_MAP_TIANDITU_KEY", raising=False)
     monkeypatch.delenv("WANGGE_MAP_AMAP", raising=False)
-    assert basemaps.choices() == [("blank", "空白底图")]
+    assert basemaps.choices() == [("blank", "本地底图（路网、楼栋、区划）")]
     html = render_html(base_map(BOUNDS))
     assert "L.tileLayer" not in html and not HOSTS.findall(html)
     with pytest.raises(BadRequest, match="WANGGE_MAP_TIANDITU_KEY"):

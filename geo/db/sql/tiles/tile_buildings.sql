@@ -1,0 +1,11 @@
+-- One vector tile of the buildings: outline, use (`kind`) and floors; nothing about who lives there.
+WITH tile AS (
+    SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
+           ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box
+),
+outlines AS (
+    SELECT b.kind, b.floors, ST_AsMVTGeom(ST_Transform(b.geom, 3857), tile.env, 4096, 64, true) AS geom
+    FROM buildings AS b, tile
+    WHERE b.geom && tile.box
+)
+SELECT coalesce(ST_AsMVT(outlines, 'buildings', 4096, 'geom'), '') FROM outlines WHERE geom IS NOT NULL

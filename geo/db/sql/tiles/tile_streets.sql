@@ -1,0 +1,13 @@
+-- One vector tile of the walking network (layer `streets`): each edge with its class (`kind`:
+-- arterial, street, alley, path, gate, bridge, crossing, …); below %(detail_zoom)s only the
+-- arterials and streets, the rest would be a grey smear.
+WITH tile AS (
+    SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
+           ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box
+),
+edges AS (
+    SELECT e.kind, ST_AsMVTGeom(ST_Transform(e.geom, 3857), tile.env, 4096, 64, true) AS geom
+    FROM network_edges AS e, tile
+    WHERE e.geom && tile.box AND (%(z)s >= %(detail_zoom)s OR e.kind IN ('arterial', 'street', 'bridge'))
+)
+SELECT coalesce(ST_AsMVT(edges, 'streets', 4096, 'geom'), '') FROM edges WHERE geom IS NOT NULL
