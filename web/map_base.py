@@ -15,7 +15,7 @@ from branca.element import Element, MacroElement, Template
 from folium.map import FitBounds
 
 from web import basemaps
-from web.offline import render_html
+from web.offline import STATIC_URL, render_html
 
 # Station kinds and their colours (also used by the legend).
 KIND_COLOURS = {"党群服务中心": "#c0392b", "党群服务驿站": "#e67e22", "城市驿站": "#2471a3", "暖新驿站": "#17a589"}
@@ -154,6 +154,7 @@ def finish(m: folium.Map, counts: dict[str, int]) -> str:
     `document.body.dataset.wanggeReady` is set once the map has loaded, for browser tests.
     """
     control = folium.LayerControl(collapsed=False).add_to(m)
+    walk_area(m)
     m.get_root().header.add_child(Element(f"<style>{STYLE}</style>"))
     ready = MacroElement()
     ready._template = Template("""{% macro script(this, kwargs) %}
@@ -163,6 +164,16 @@ def finish(m: folium.Map, counts: dict[str, int]) -> str:
     {% endmacro %}""")
     m.add_child(ready)
     return render_html(m)
+
+
+def walk_area(m: folium.Map, minutes: str = "5,10,15") -> None:
+    """Click anywhere on `m` → its walking rings from GET /walk/area, with residents and buildings (web/static/walkarea.js)."""
+    m.get_root().html.add_child(Element(f'<script src="{STATIC_URL}/walkarea.js"></script>'), name="wangge_walkarea")
+    call = MacroElement()
+    call._template = Template("""{% macro script(this, kwargs) %}
+        wanggeWalkArea({{ this._parent.get_name() }}, """ + json.dumps(minutes) + """);
+    {% endmacro %}""")
+    m.add_child(call, name="wangge_walkarea_call")
 
 
 def _fixed(m: folium.Map, css_class: str, position: str, inner: str) -> None:
@@ -181,6 +192,11 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
 .wg-form label { display: block; margin: 4px 0; }
 .wg-note { color: #a33; margin: 6px 0 0; }
 .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }  /* metric only */
+.wg-walk { max-width: 260px; }
+.wg-walk-table th, .wg-walk-table td { padding: 1px 6px 1px 0; text-align: right; }
+.wg-walk-table th:first-child { text-align: left; }
+.wg-walk-table i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
+.wg-walk-note { color: #666; margin: 4px 0 0; font-size: 12px; }
 .wg-legend i { display: inline-block; width: 14px; height: 14px; margin-right: 6px; vertical-align: -2px;
                border: 1px solid #888; }
 """

@@ -48,9 +48,10 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         group = folium.FeatureGroup(name=f"{minutes:g}分钟步行圈", show=minutes == 15.0)
         if geometry is not None:
             folium.GeoJson({"type": "Feature", "properties": {"minutes": minutes}, "geometry": geometry},
+                           # Not interactive: the grids under the rings keep their hover (the legend names the rings).
                            style_function=lambda _, c=colour, o=opacity: {"color": c, "weight": 1, "fillColor": c,
-                                                                         "fillOpacity": o},
-                           tooltip=f"{minutes:g}分钟步行可达范围").add_to(group)
+                                                                         "fillOpacity": o, "interactive": False},
+                           ).add_to(group)
         group.add_to(m)
         counts[group.layer_name] = int(geometry is not None)
     counts.update(station_layers(m, map_data.stations(conn), kind=kind, at=at))

@@ -160,6 +160,18 @@ class PageReport:
         """Run `script` (a function body: use `return`) in the page; `arguments[i]` are `args`."""
         return self._driver.execute_script(script, *args)
 
+    def js_async(self, script: str, *args: Any) -> Any:
+        """Run `script` in the page and wait for it to call its last argument with the result."""
+        return self._driver.execute_async_script(script, *args)
+
+    def click(self, css: str, dx: int = 0, dy: int = 0) -> None:
+        """A real mouse click on the element `css`, `dx`, `dy` pixels from its centre."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+
+        element = self._driver.find_element(By.CSS_SELECTOR, css)
+        ActionChains(self._driver).move_to_element_with_offset(element, dx, dy).click().perform()
+
     def retake(self, name: str) -> Path:
         """A new screenshot of the page as it is now (after `js` changed it), as <screenshot dir>/<name>.png."""
         path = self.screenshot.with_name(f"{name}.png")

@@ -14,7 +14,7 @@ POINTS = np.array([[113.112355, 36.180603], [113.07, 36.22], [116.397, 39.909], 
 
 
 def test_points_land_where_amap_draws_them(open_page, live_server: LiveServer) -> None:
-    @live_server.app.get("/_test/gcj02", response_class=HTMLResponse)
+    @live_server.app.get("/_test/gcj02", response_class=HTMLResponse, include_in_schema=False)
     def gcj02_page() -> HTMLResponse:
         m = base_map((113.07, 36.16, 113.15, 36.22))  # blank: no tiles to fetch; the CRS alone is tested
         basemaps.install_gcj02_crs(m)

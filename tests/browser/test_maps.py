@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.responses import HTMLResponse
 
 from geo.incidents import csv_import as incident_import
 from geo.planning import scenarios
@@ -70,11 +71,9 @@ def test_coverage_map(open_page, prepared) -> None:
 
 def test_coverage_map_of_a_large_district_loads_grids_by_view(open_page, live_server: LiveServer, prepared) -> None:
     """Above EMBED_MAX_GRIDS the grids come from /maps/data/grids for the visible box (forced here with 0)."""
-    from fastapi.responses import HTMLResponse
-
     from web import map_coverage
 
-    @live_server.app.get("/_test/coverage-by-view", response_class=HTMLResponse)
+    @live_server.app.get("/_test/coverage-by-view", response_class=HTMLResponse, include_in_schema=False)
     def by_view() -> HTMLResponse:
         with live_server.app.state.pool.connection() as conn:
             return HTMLResponse(map_coverage.page(conn, embed_max=0))
@@ -189,3 +188,23 @@ def test_own_basemap_draws_streets_buildings_and_names_offline(open_page, prepar
     assert page.retake("maps_basemap_z16").stat().st_size > 20_000
     assert not [u for u in page.js("return performance.getEntriesByType('resource').map(e => e.name)")
                 if not u.startswith("http://127.0.0.1")]
+
+
+@pytest.mark.parametrize("path", ["/maps/coverage", "/maps/gaps"])
+def test_a_click_draws_the_walking_rings_with_the_apis_figures(open_page, prepared, path: str) -> None:
+    page = open_page(path, name=f"walk_area_{path.split('/')[-1]}")
+    page.js("window.wanggeWalkAreaLast = null;")
+    page.click(".folium-map", 40, 30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not page.js("return window.wanggeWalkAreaLast"):
+        time.sleep(0.1)
+    shown = page.js("return window.wanggeWalkAreaLast")
+    assert shown and [f["properties"]["minutes"] for f in shown["features"]] == [15, 10, 5]
+    start = shown["start"]
+    fresh = page.js_async("const done = arguments[arguments.length - 1];"
+                    f"fetch('/walk/area?lon={start['lon']}&lat={start['lat']}&minutes=5,10,15').then(r => r.json()).then(done);")
+    assert [f["properties"] for f in fresh["features"]] == [f["properties"] for f in shown["features"]]
+    table = page.js("return Array.from(document.querySelectorAll('.wg-walk-table tr')).slice(1).map(r => r.innerText)")
+    residents = [f["properties"]["residents"] for f in reversed(shown["features"])]
+    assert [int(row.split("\t")[1].replace(",", "").split()[0]) for row in table] == residents
+    page.retake(f"walk_area_{path.split('/')[-1]}_clicked")
