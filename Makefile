@@ -78,6 +78,7 @@ bench: setup db
 	$(if $(OWN_DB),$(BIN)/python -m bench.faults,@echo "bench.faults: skipped, it stops the database server and runs only on the project's own cluster")
 	$(BIN)/python -m bench.siting
 	$(BIN)/python -m bench.maps
+	$(BIN)/python -m bench.reach
 	$(BIN)/python -m bench.circles
 
 serve:

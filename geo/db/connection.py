@@ -54,10 +54,25 @@ def open_pool(settings: DatabaseSettings) -> ConnectionPool:
         # afresh on the next request (the default, 300 s of backoff, kept the pool empty for
         # minutes after the database was back: bench/faults.py).
         reconnect_timeout=2 * settings.connect_timeout_s,
+        configure=_warm,
         open=False,
     )
     pool.open(wait=False)
     return pool
+
+
+# A server process's first coordinate transformation sets PROJ up (60–150 ms): done when the
+# pool opens a connection, not by the first map tile or circle a user asks for.
+_WARM_PROJ = "SELECT ST_Transform(ST_SetSRID(ST_MakePoint(113.1, 36.2), 4326), 3857)"
+
+
+def _warm(conn: psycopg.Connection) -> None:
+    """Prepare a new pooled connection: PROJ set up (when PostGIS is there), then idle outside a transaction."""
+    try:
+        conn.execute(_WARM_PROJ)
+    except psycopg.errors.UndefinedFunction:
+        pass  # a database without PostGIS yet (before `wangge migrate`)
+    conn.rollback()
 
 
 def _safe_url(url: str) -> str:

@@ -1,6 +1,6 @@
 -- One vector tile of the walking network (layer `streets`): each edge with its class (`kind`:
--- arterial, street, alley, path, gate, bridge, crossing, …); below %(detail_zoom)s only the
--- arterials and streets, the rest would be a grey smear.
+-- arterial, street, alley, path, gate, bridge, crossing, …): arterials and bridges at every zoom,
+-- streets from %(street_zoom)s, everything from %(detail_zoom)s (below, the rest would be a grey smear).
 WITH tile AS (
     SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
            ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box
@@ -8,6 +8,8 @@ WITH tile AS (
 edges AS (
     SELECT e.kind, ST_AsMVTGeom(ST_Transform(e.geom, 3857), tile.env, 4096, 64, true) AS geom
     FROM network_edges AS e, tile
-    WHERE e.geom && tile.box AND (%(z)s >= %(detail_zoom)s OR e.kind IN ('arterial', 'street', 'bridge'))
+    WHERE e.geom && tile.box
+      AND (e.kind IN ('arterial', 'bridge') OR (e.kind = 'street' AND %(z)s >= %(street_zoom)s)
+           OR %(z)s >= %(detail_zoom)s)
 )
 SELECT coalesce(ST_AsMVT(edges, 'streets', 4096, 'geom'), '') FROM edges WHERE geom IS NOT NULL
