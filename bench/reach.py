@@ -6,7 +6,7 @@
 On a throwaway database holding the generated demo district:
 
 1. `GET /walk/area` for 15 minutes (1,000 m at 4 km/h) from `--points` random points of the
-   district, through the app (in-process ASGI client, signed in), p50/p95 (target p95 ≤ 200 ms);
+   district, through the app (in-process ASGI client, with a district dispatcher's token), p50/p95 (target p95 ≤ 200 ms);
    beside it the same question answered by the references, each timed per point:
    - pgRouting: `pgr_withPointsDD` from the point snapped onto its edge (as our snap puts it),
      details on, then the reached edges (partial ones cut with `ST_LineSubstring`) buffered
@@ -174,10 +174,10 @@ def main() -> None:
     parser.add_argument("--tiles-per-zoom", type=int, default=80, help="tile positions drawn per zoom")
     args = parser.parse_args()
     from api.app import create_app
+    from bench.intake import bench_token
     from data.generate import generate
     from geo.layers.loader import LoadOptions, load_directory
     from geo.settings import DatabaseSettings
-    from tests.api.clients import bearer, ensure_accounts
 
     print(f"bench.reach  load average {netgen.loadavg()}")
     with tempfile.TemporaryDirectory() as tmp, netgen.throwaway_database(netgen.admin_url(), "reach") as url:
@@ -185,8 +185,8 @@ def main() -> None:
         with psycopg.connect(url) as conn:
             load_directory(conn, Path(tmp) / "demo", LoadOptions())
             conn.commit()
-        ensure_accounts(url)
-        with TestClient(create_app(DatabaseSettings(url=url)), headers=bearer("viewer")) as client, \
+        token = bench_token(url)
+        with TestClient(create_app(DatabaseSettings(url=url)), headers={"Authorization": f"Bearer {token}"}) as client, \
                 psycopg.connect(url) as conn:
             points = random_points(conn, args.points, args.seed)
             loaded = _loaded.current(conn)
