@@ -57,6 +57,7 @@ ACCESS: dict[tuple[str, str], Decision] = {
     ("POST", "/gaps/recompute"): "planner",
     ("GET", "/gaps/{layer}"): "viewer",
     ("POST", "/siting/scenarios"): "planner",
+    ("POST", "/walk/whatif"): "planner",
     ("GET", "/siting/scenarios"): "viewer",
     ("GET", "/siting/scenarios/{scenario_id}"): "viewer",
     ("GET", "/siting/scenarios/{scenario_id}/sites"): "viewer",

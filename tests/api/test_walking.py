@@ -79,3 +79,25 @@ def test_walk_area_refuses_bad_input_naming_the_field(client: TestClient) -> Non
         assert answer.status_code == 400 and word in answer.json()["detail"], params
     assert client.get("/walk/area", params={"lon": 113.1}).status_code == 422
     assert client.get("/walk/area", params={"lon": 113.1, "lat": 36.2}, headers={"Authorization": "Bearer x"}).status_code == 401
+
+
+def test_whatif_adds_a_station_without_storing_it(client: TestClient) -> None:
+    before = client.get("/layers/stations", params={"limit": 1}).json()["numberMatched"]
+    body = {"add": [{"lon": 113.1163, "lat": 36.1955, "kind": "城市驿站"}], "remove": []}
+    answer = client.post("/walk/whatif", json=body)
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["stations_after"] == found["stations_before"] + 1 and found["newly_lost"] == 0
+    assert found["after"]["covered"] == found["before"]["covered"] + found["newly_covered"]
+    assert found["newly_covered_area"]["type"] in ("Polygon", "MultiPolygon", "GeometryCollection")
+    assert sum(r["covered_after"] - r["covered_before"] for r in found["by_street"]) == found["newly_covered"]
+    assert client.get("/layers/stations", params={"limit": 1}).json()["numberMatched"] == before
+
+
+def test_whatif_refuses_bad_changes(client: TestClient) -> None:
+    assert client.post("/walk/whatif", json={"remove": ["NOPE"]}).status_code == 404
+    assert client.post("/walk/whatif", json={"add": [{"lon": 113.1, "lat": 36.2, "kind": "小卖部"}]}).status_code == 400
+    assert client.post("/walk/whatif", json={"add": [{"lon": 113.1, "lat": 36.2, "kind": "城市驿站",
+                                                      "opens": "08:00"}]}).status_code == 400
+    assert client.post("/walk/whatif", json={"limit_m": 1e9}).status_code == 422
+    assert client.post("/walk/whatif", json={}, headers=bearer("viewer")).status_code == 403

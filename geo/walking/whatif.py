@@ -1,0 +1,168 @@
+"""What if stations were added, moved or removed: coverage before and after, nothing stored.
+
+The same rule as the stored path (geo.walking.access + geo.walking.coverage): the stations of
+`kind` open at `at` (existing ones, planned ones too with `include_planned`), each building's
+walking distance to the nearest of them along the network, covered when within `limit_m`.
+Added and moved stations count as existing. The newly covered area is the walking circles of
+the added and moved stations (built as every circle is) less the circles of the stations that
+could reach the same ground before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import psycopg
+import shapely
+
+from geo.errors import BadRequest, NotFound
+from geo.layers import stations as stations_mod
+from geo.layers.stations import Stations
+from geo.network import reach, snap
+from geo.walking._loaded import Loaded
+from geo.walking.access import ANY_KIND
+from geo.walking.circles import METRES_PER_KM, MINUTES_PER_HOUR, WalkParams, circles
+
+AREAS = """
+SELECT bu.id, co.code, co.name, st.code, st.name
+FROM buildings AS bu
+LEFT JOIN grids AS g ON g.id = bu.grid_id
+LEFT JOIN communities AS co ON co.code = g.community_code
+LEFT JOIN streets AS st ON st.code = co.street_code
+ORDER BY bu.id
+"""
+NEW_ID = -1  # ids of added stations count down from here
+
+
+@dataclass(frozen=True)
+class NewStation:
+    """A station to add at `lon`, `lat` (WGS 84 degrees); open all day unless hours are given."""
+
+    lon: float
+    lat: float
+    kind: str
+    is_24h: bool = True
+    opens: dt.time | None = None
+    closes: dt.time | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Stations to add, to move (code → new lon, lat in WGS 84) and to remove (codes)."""
+
+    add: tuple[NewStation, ...] = ()
+    move: dict[str, tuple[float, float]] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+
+
+def apply(stations: Stations, change: Change) -> tuple[Stations, np.ndarray]:
+    """The stations after `change`, and a mask of those added or moved; NotFound naming unknown codes."""
+    unknown = sorted((set(change.move) | set(change.remove)) - set(stations.codes))
+    if unknown:
+        raise NotFound(f"没有编码为“{'、'.join(unknown)}”的驿站")
+    lon, lat = stations.lon.copy(), stations.lat.copy()
+    for code, (x, y) in change.move.items():
+        i = int(np.flatnonzero(stations.codes == code)[0])
+        lon[i], lat[i] = x, y
+    moved = np.isin(stations.codes, list(change.move))
+    kept = ~np.isin(stations.codes, list(change.remove))
+    after = replace(stations, lon=lon, lat=lat).select(kept)
+    moved = moved[kept]
+    if not change.add:
+        return after, moved
+    n = len(change.add)
+    added = Stations(
+        ids=np.arange(NEW_ID, NEW_ID - n, -1, dtype=np.int64), codes=np.array([f"新增{i + 1}" for i in range(n)], dtype=object),
+        kinds=np.array([s.kind for s in change.add], dtype=object), existing=np.ones(n, dtype=bool),
+        is_24h=np.array([s.is_24h for s in change.add], dtype=bool),
+        opens=np.array([s.opens for s in change.add], dtype=object), closes=np.array([s.closes for s in change.add], dtype=object),
+        lon=np.array([s.lon for s in change.add], dtype=float), lat=np.array([s.lat for s in change.add], dtype=float))
+    joined = Stations(*(np.concatenate([getattr(after, f), getattr(added, f)]) for f in Stations.__dataclass_fields__))
+    return joined, np.concatenate([moved, np.ones(n, dtype=bool)])
+
+
+def chosen(stations: Stations, kind: str, at: dt.time | None, include_planned: bool) -> np.ndarray:
+    """Mask of the stations that count: of `kind`, open at `at`, existing (or planned too)."""
+    mask = stations.open_at(at) & (stations.existing | include_planned)
+    return mask & (stations.kinds == kind) if kind != ANY_KIND else mask
+
+
+def distances(loaded: Loaded, stations: Stations) -> np.ndarray:
+    """Each building's walking distance (m) to the nearest of `stations` (inf if none reaches it)."""
+    graph = loaded.graph
+    snapped = snap.snap(graph, snap.lonlat_to_points(graph, stations.lon, stations.lat))
+    sources = snapped.take(np.flatnonzero(snapped.on_network))
+    node_dist, node_source = reach.nearest_source(graph, sources)
+    dist, _ = reach.to_points(graph, node_dist, node_source, loaded.buildings, sources)
+    return dist
+
+
+def newly_covered_area(loaded: Loaded, before: Stations, changed: Stations, limit_m: float,
+                       speed_kmh: float) -> shapely.Geometry:
+    """The circles of `changed` less those of the `before` stations near enough to overlap them (EPSG:4326)."""
+    if len(changed) == 0:
+        return shapely.MultiPolygon()
+    graph = loaded.graph
+    params = WalkParams((limit_m * MINUTES_PER_HOUR / (speed_kmh * METRES_PER_KM),), speed_kmh)
+
+    def union(stations: Stations) -> shapely.Geometry:
+        snapped = snap.snap(graph, snap.lonlat_to_points(graph, stations.lon, stations.lat))
+        return shapely.union_all([c.geom for c in circles(graph, snapped, params, lonlat=True)])
+
+    new_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, changed.lon, changed.lat))
+    old_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, before.lon, before.lat))
+    # Walking is never shorter than the straight line: farther stations cannot share ground with the new ones.
+    near = (np.hypot(*(old_xy[:, None, :] - new_xy[None, :, :]).transpose(2, 0, 1)) <= 2 * limit_m + 100).any(axis=1)
+    gained = union(changed)
+    return shapely.difference(gained, union(before.select(near))) if near.any() else gained
+
+
+def whatif(conn: psycopg.Connection, loaded: Loaded, change: Change, *, kind: str = ANY_KIND,
+           at: dt.time | None = None, include_planned: bool = False, limit_m: float = 1000.0,
+           speed_kmh: float = 4.0) -> dict[str, object]:
+    """Coverage before and after `change`, per street and community, the residents newly covered
+    and newly lost, and the newly covered area (a GeoJSON-ready shapely geometry in EPSG:4326)."""
+    if not 0 < limit_m <= 3000:
+        raise BadRequest("limit_m：步行距离上限须在0～3000米之间")
+    everything = stations_mod.load(conn)
+    after_all, changed = apply(everything, change)
+    before = everything.select(chosen(everything, kind, at, include_planned))
+    after_mask = chosen(after_all, kind, at, include_planned)
+    after = after_all.select(after_mask)
+    was = distances(loaded, before) <= limit_m
+    now = distances(loaded, after) <= limit_m
+    residents = loaded.residents
+    areas = conn.execute(AREAS).fetchall()
+    if [r[0] for r in areas] != loaded.building_ids.tolist():
+        raise RuntimeError("buildings changed while the what-if ran; ask again")
+    return {
+        "before": _total(residents, was), "after": _total(residents, now),
+        "newly_covered": int(residents[now & ~was].sum()), "newly_lost": int(residents[was & ~now].sum()),
+        "by_street": _by_area(areas, 3, residents, was, now), "by_community": _by_area(areas, 1, residents, was, now),
+        "stations_before": len(before), "stations_after": len(after),
+        "newly_covered_area": newly_covered_area(loaded, before, after_all.select(after_mask & changed), limit_m,
+                                                 speed_kmh),
+    }
+
+
+def _total(residents: np.ndarray, covered: np.ndarray) -> dict[str, object]:
+    total, inside = int(residents.sum()), int(residents[covered].sum())
+    return {"residents": total, "covered": inside, "share": round(inside / total, 4) if total else None}
+
+
+def _by_area(areas: list[tuple], column: int, residents: np.ndarray, was: np.ndarray,
+             now: np.ndarray) -> list[dict[str, object]]:
+    """Per area (code at `column`, name after it): residents, covered before and after, largest change first."""
+    codes = np.array([r[column] or "" for r in areas], dtype=object)
+    names = {r[column]: r[column + 1] for r in areas}
+    rows = []
+    for code in sorted(set(codes) - {""}):
+        inside = codes == code
+        total = int(residents[inside].sum())
+        before, after = int(residents[inside & was].sum()), int(residents[inside & now].sum())
+        rows.append({"code": code, "name": names[code], "residents": total, "covered_before": before,
+                     "covered_after": after, "share_before": round(before / total, 4) if total else None,
+                     "share_after": round(after / total, 4) if total else None})
+    return sorted(rows, key=lambda r: (-abs(r["covered_after"] - r["covered_before"]), r["code"]))
