@@ -176,6 +176,19 @@ def walk_area(m: folium.Map, minutes: str = "5,10,15") -> None:
     m.add_child(call, name="wangge_walkarea_call")
 
 
+def whatif(m: folium.Map, kind: str, at: str | None) -> None:
+    """Proposed stations dropped and dragged on `m`, with what they change (POST /walk/whatif; web/static/whatif.js).
+
+    `kind` and `at` (HH:MM or None) are the coverage measure of the page.
+    """
+    m.get_root().html.add_child(Element(f'<script src="{STATIC_URL}/whatif.js"></script>'), name="wangge_whatif")
+    call = MacroElement()
+    call._template = Template("""{% macro script(this, kwargs) %}
+        wanggeWhatIf({{ this._parent.get_name() }}, """ + json.dumps({"kind": kind, "at": at}, ensure_ascii=False) + """);
+    {% endmacro %}""")
+    m.add_child(call, name="wangge_whatif_call")
+
+
 def _fixed(m: folium.Map, css_class: str, position: str, inner: str) -> None:
     m.get_root().html.add_child(Element(
         f'<div class="wg-box {css_class}" style="position:fixed;z-index:1000;{position}">{inner}</div>'))
@@ -192,7 +205,8 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
 .wg-form label { display: block; margin: 4px 0; }
 .wg-note { color: #a33; margin: 6px 0 0; }
 .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }  /* metric only */
-.wg-walk { max-width: 260px; }
+.wg-walk, .wg-whatif { max-width: 260px; }
+.wg-whatif-table th { text-align: left; font-weight: normal; padding-right: 8px; }
 .wg-walk-table th, .wg-walk-table td { padding: 1px 6px 1px 0; text-align: right; }
 .wg-walk-table th:first-child { text-align: left; }
 .wg-walk-table i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }

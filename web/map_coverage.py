@@ -55,6 +55,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         group.add_to(m)
         counts[group.layer_name] = int(geometry is not None)
     counts.update(station_layers(m, map_data.stations(conn), kind=kind, at=at))
+    mb.whatif(m, kind, at.strftime("%H:%M") if at else None)
     share = f"{100 * totals['share']:.1f}%" if totals and totals["share"] is not None else "未计算"
     when = at.strftime("%H:%M") if at else "全天"
     mb.panel(m, "驿站15分钟步行覆盖", [

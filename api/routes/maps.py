@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import Pool
@@ -31,11 +32,19 @@ At = Annotated[str | None, Query(max_length=20, description="时刻（HH:MM，�
 Basemap = Annotated[Text, Query(max_length=20, description="底图：blank（默认，空白）、tianditu、amap（需在设置中启用）")]
 
 
+def _with_csrf(request: Request, page: str) -> HTMLResponse:
+    """The page with the session's CSRF token in <meta name="csrf-token">, for its scripts' POSTs."""
+    token = html.escape(request.state.csrf or "", quote=True)
+    return HTMLResponse(page.replace("<head>", f'<head>\n<meta name="csrf-token" content="{token}">', 1))
+
+
 @router.get("/coverage", summary="驿站步行覆盖地图")
-def coverage(pool: Pool, kind: Kind = ANY_KIND, at: At = None, basemap: Basemap = BLANK) -> HTMLResponse:
-    """Grids by coverage, stations by kind, walking circles per ring; filters by kind and hour."""
+def coverage(request: Request, pool: Pool, kind: Kind = ANY_KIND, at: At = None,
+             basemap: Basemap = BLANK) -> HTMLResponse:
+    """Grids by coverage, stations by kind, walking circles per ring; filters by kind and hour; what-if
+    with proposed stations dropped and dragged on the map (planners)."""
     with pool.connection() as conn:
-        return HTMLResponse(map_coverage.page(conn, kind=kind, at=_at(at), basemap=basemap))
+        return _with_csrf(request, map_coverage.page(conn, kind=kind, at=_at(at), basemap=basemap))
 
 
 @router.get("/incidents", summary="事件分布地图")

@@ -172,6 +172,17 @@ class PageReport:
         element = self._driver.find_element(By.CSS_SELECTOR, css)
         ActionChains(self._driver).move_to_element_with_offset(element, dx, dy).click().perform()
 
+    def drag(self, css: str, dx: int, dy: int) -> None:
+        """Drag the element `css` by `dx`, `dy` pixels with the mouse, in small steps as a hand would."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+
+        element = self._driver.find_element(By.CSS_SELECTOR, css)
+        chain = ActionChains(self._driver).click_and_hold(element)
+        for _ in range(5):
+            chain.move_by_offset(dx // 5, dy // 5)
+        chain.release().perform()
+
     def retake(self, name: str) -> Path:
         """A new screenshot of the page as it is now (after `js` changed it), as <screenshot dir>/<name>.png."""
         path = self.screenshot.with_name(f"{name}.png")

@@ -18,6 +18,7 @@ from geo.planning import scenarios
 from geo.walking import access, gaps
 from geo.walking import store as circle_store
 from geo.walking.circles import WalkParams
+from tests.api.clients import token
 from tests.browser.harness import LiveServer, PageReport
 
 # Features per overlay of the page's layer control, counted by Leaflet itself.
@@ -208,3 +209,48 @@ def test_a_click_draws_the_walking_rings_with_the_apis_figures(open_page, prepar
     residents = [f["properties"]["residents"] for f in reversed(shown["features"])]
     assert [int(row.split("\t")[1].replace(",", "").split()[0]) for row in table] == residents
     page.retake(f"walk_area_{path.split('/')[-1]}_clicked")
+
+
+def _sign_in(open_page, role: str) -> None:
+    login = open_page("/login?next=/", name="login", ready_js="return !!document.forms[0]")
+    login.js("const f = document.forms[0]; f.username.value = arguments[0]; f.password.value = arguments[1]; "
+             "f.submit();", token(role), f"{token(role)}-password")
+    deadline = time.monotonic() + 10
+    while "/login" in login.js("return location.pathname") and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _whatif_shown(page, previous: object = None) -> dict:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        shown = page.js("return window.wanggeWhatIfLast")
+        if shown and shown != previous:
+            return shown
+        time.sleep(0.1)
+    raise AssertionError(page.js("return document.querySelector('.wg-whatif-out').innerText"))
+
+
+def test_a_planner_drops_and_drags_a_station_and_sees_what_the_api_says(open_page, prepared) -> None:
+    _sign_in(open_page, "planner")
+    try:
+        page = open_page("/maps/coverage", name="whatif_coverage")
+        page.click(".wg-whatif-drop")
+        page.click(".folium-map", 60, 40)
+        dropped = _whatif_shown(page)
+        page.drag(".leaflet-marker-icon", 80, 60)
+        dragged = _whatif_shown(page, dropped)
+        assert dragged["request"]["add"][0] != dropped["request"]["add"][0]
+        for shown in (dropped, dragged):
+            again = page.js_async(
+                "const done = arguments[arguments.length - 1];"
+                "fetch('/walk/whatif', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': "
+                "document.querySelector('meta[name=\"csrf-token\"]').content}, body: JSON.stringify(arguments[0])})"
+                ".then(r => r.json()).then(done);", shown["request"])
+            assert {k: again[k] for k in ("before", "after", "newly_covered", "newly_lost")} == \
+                {k: shown["answer"][k] for k in ("before", "after", "newly_covered", "newly_lost")}
+        gained = page.js("return document.querySelector('.wg-whatif-gained').innerText")
+        assert int(gained.replace(",", "")) == dragged["answer"]["newly_covered"]
+        assert not page.js("return window.wanggeWalkAreaLast")  # placing a station is not a walk-area click
+        page.retake("whatif_coverage_dragged")
+    finally:
+        _sign_in(open_page, "viewer")

@@ -33,7 +33,7 @@
     window.wanggeWalkAreaLast = null;
 
     map.on("click", function (e) {
-      if (!on) { return; }
+      if (!on || map.wanggeClickMode === "drop") { return; }  // a click placing a proposed station
       var ask = ++asked, out = box.querySelector(".wg-walk-out");
       var url = "/walk/area?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
         "&minutes=" + encodeURIComponent(minutes);

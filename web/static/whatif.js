@@ -1,0 +1,108 @@
+/* What-if on the map: drop proposed stations, drag them, and see what they change (POST /walk/whatif,
+ * nothing stored). wanggeWhatIf(map, {kind, at}) — the coverage measure of the page (kind, hour).
+ * A planner's request; others get the server's refusal in the panel.
+ */
+(function () {
+  "use strict";
+
+  var KINDS = ["城市驿站", "党群服务驿站", "暖新驿站", "党群服务中心"];
+
+  function escape(text) {
+    var div = document.createElement("div");
+    div.textContent = String(text);
+    return div.innerHTML;
+  }
+
+  function share(value) { return value === null ? "—" : (100 * value).toFixed(1) + "%"; }
+
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  window.wanggeWhatIf = function (map, options) {
+    var proposed = [], area = L.layerGroup().addTo(map), box, asked = 0;
+    var panel = L.control({position: "bottomleft"});
+    panel.onAdd = function () {
+      box = L.DomUtil.create("div", "wg-box wg-whatif");
+      box.innerHTML = "<b>方案推演（不保存）</b><div>" +
+        "<select class=\"wg-whatif-kind\">" + KINDS.map(function (k) {
+          return "<option>" + escape(k) + "</option>"; }).join("") + "</select> " +
+        "<button type=\"button\" class=\"wg-whatif-drop\">放置新站</button> " +
+        "<button type=\"button\" class=\"wg-whatif-clear\">清除</button></div><div class=\"wg-whatif-out\">" +
+        "点“放置新站”，再点地图；新站可拖动。</div>";
+      L.DomEvent.disableClickPropagation(box);
+      box.querySelector(".wg-whatif-drop").addEventListener("click", function () {
+        map.wanggeClickMode = "drop";
+        map.getContainer().style.cursor = "crosshair";
+      });
+      box.querySelector(".wg-whatif-clear").addEventListener("click", function () {
+        proposed.forEach(function (m) { m.remove(); });
+        proposed = [];
+        area.clearLayers();
+        box.querySelector(".wg-whatif-out").textContent = "已清除。";
+      });
+      return box;
+    };
+    panel.addTo(map);
+    window.wanggeWhatIfLast = null;
+
+    function show(body) {
+      var streets = body.by_street.filter(function (r) { return r.covered_after !== r.covered_before; }).slice(0, 5);
+      var rows = streets.map(function (r) {
+        return "<tr><th>" + escape(r.name) + "</th><td>" + share(r.share_before) + " → " + share(r.share_after) + "</td></tr>";
+      }).join("");
+      box.querySelector(".wg-whatif-out").innerHTML =
+        "<table class=\"wg-whatif-table\"><tr><th>覆盖率</th><td class=\"wg-whatif-share\">" + share(body.before.share) +
+        " → " + share(body.after.share) + "</td></tr><tr><th>新增覆盖居民</th><td class=\"wg-whatif-gained\">" +
+        escape(body.newly_covered.toLocaleString("zh-CN")) + "</td></tr><tr><th>失去覆盖居民</th><td>" +
+        escape(body.newly_lost.toLocaleString("zh-CN")) + "</td></tr>" + rows + "</table>";
+      area.clearLayers();
+      L.geoJSON(body.newly_covered_area, {interactive: false,
+        style: {color: "#e66101", weight: 1.5, fillColor: "#fdb863", fillOpacity: 0.45}}).addTo(area);
+    }
+
+    function run() {
+      var ask = ++asked, out = box.querySelector(".wg-whatif-out");
+      if (!proposed.length) { area.clearLayers(); out.textContent = "没有新站。"; return; }
+      out.textContent = "计算中……";
+      var body = {kind: options.kind, at: options.at, add: proposed.map(function (m) {
+        var p = m.getLatLng();
+        return {lon: +p.lng.toFixed(7), lat: +p.lat.toFixed(7), kind: m.wanggeKind};
+      })};
+      fetch("/walk/whatif", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()}, body: JSON.stringify(body)})
+        .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
+        .then(function (answer) {
+          if (ask !== asked) { return; }
+          if (!answer.ok) {
+            var detail = answer.body.detail;
+            out.textContent = typeof detail === "string" ? detail : "请求无效";
+            return;
+          }
+          show(answer.body);
+          window.wanggeWhatIfLast = {request: body, answer: answer.body};
+        })
+        .catch(function () { if (ask === asked) { out.textContent = "网络错误，请重试"; } });
+    }
+
+    map.on("click", function (e) {
+      if (map.wanggeClickMode !== "drop") { return; }
+      var kind = box.querySelector(".wg-whatif-kind").value;
+      var marker = L.marker(e.latlng, {draggable: true, title: "新站（" + kind + "），可拖动"}).addTo(map);
+      marker.wanggeKind = kind;
+      marker.bindTooltip("新站：" + kind);
+      marker.on("dragend", run);
+      marker.on("contextmenu", function () {
+        marker.remove();
+        proposed = proposed.filter(function (m) { return m !== marker; });
+        run();
+      });
+      proposed.push(marker);
+      map.getContainer().style.cursor = "";
+      // Reset after every click handler ran, so the walking rings skip this click whatever their order.
+      setTimeout(function () { map.wanggeClickMode = null; }, 0);
+      run();
+    });
+  };
+}());
