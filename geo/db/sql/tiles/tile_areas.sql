@@ -1,10 +1,7 @@
 -- One vector tile of an administrative layer ({table}): the outlines with code and name, and,
 -- when %(labels)s, one label point per area (its point on surface) with a wide buffer, so that a
 -- name near a tile's edge is drawn whole by both tiles it straddles.
-WITH tile AS (
-    SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
-           ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box
-),
+WITH tile AS (SELECT * FROM wangge_tile(%(z)s, %(x)s, %(y)s, %(margin)s)),
 outlines AS (
     SELECT a.code, a.name, ST_AsMVTGeom(ST_Transform(a.geom, 3857), tile.env, 4096, 64, true) AS geom
     FROM {table} AS a, tile

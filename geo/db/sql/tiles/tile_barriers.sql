@@ -1,10 +1,7 @@
 -- One vector tile of the barriers (rivers, railways, …) with kind and name, and, when
 -- %(labels)s, each name once per tile, at the middle of a line (a river's centre line before its
 -- banks) or a point on a polygon.
-WITH tile AS (
-    SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,
-           ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326) AS box
-),
+WITH tile AS (SELECT * FROM wangge_tile(%(z)s, %(x)s, %(y)s, %(margin)s)),
 shapes AS (
     SELECT b.kind, b.name, ST_AsMVTGeom(ST_Transform(b.geom, 3857), tile.env, 4096, 64, true) AS geom
     FROM barriers AS b, tile
