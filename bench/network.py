@@ -34,6 +34,8 @@ from pyproj import Geod, Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
+from geo.db import drop_database
+
 UTM_EPSG = 32649  # UTM zone 49N (WGS 84), the zone of lon 108–114° E
 STORAGE_EPSG = 4326
 CENTRE_LONLAT = (113.1, 36.2)
@@ -234,7 +236,7 @@ def throwaway_database(admin_url: str, label: str) -> Iterator[str]:
         yield url
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            drop_database(admin, name)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from geo.db import drop_database
 from geo.db.migrate import migrate
 
 
@@ -41,7 +42,7 @@ def make_database() -> Iterator:
     yield create
     with psycopg.connect(admin_url, autocommit=True) as admin:
         for name in created:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            drop_database(admin, name)
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from pathlib import Path
 
 import psycopg
+from psycopg import sql as pgsql
 from psycopg_pool import ConnectionPool
 
 from geo.errors import DatabaseUnavailable
@@ -73,6 +75,29 @@ def _warm(conn: psycopg.Connection) -> None:
     except psycopg.errors.UndefinedFunction:
         pass  # a database without PostGIS yet (before `wangge migrate`)
     conn.rollback()
+
+
+def drop_database(admin: psycopg.Connection, name: str, attempts: int = 5) -> None:
+    """Drop database `name` if it exists, ending its sessions (`admin` in autocommit, on another database).
+
+    PostgreSQL 15 refuses `WITH (FORCE)` while an autovacuum worker (a process without a role) works
+    in the database ("must be a member of the role whose process is being terminated"); a plain
+    DROP DATABASE stops autovacuum workers itself, so that is tried next, and again after a second
+    while a session is still closing.
+    """
+    name_sql = pgsql.Identifier(name)
+    for attempt in range(attempts):
+        try:
+            admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name_sql))
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            try:
+                admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {}").format(name_sql))
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(1.0)
 
 
 def _safe_url(url: str) -> str:
