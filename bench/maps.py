@@ -169,9 +169,11 @@ def load_demo(district: District, demo_dir: Path, conn: psycopg.Connection) -> N
 
 def compute(district: District, conn: psycopg.Connection, workers: int) -> None:
     """Access (any hour, 22:00), circles, gaps and one scenario, each committed; then the counts."""
+    from geo import map_data
     from geo.planning import scenarios
     from geo.walking import access, gaps
     from geo.walking import store as circle_store
+    from geo.walking.access import ANY_KIND
     from geo.walking.circles import WalkParams
 
     timed(district, "access", access.recompute, conn)
@@ -179,6 +181,11 @@ def compute(district: District, conn: psycopg.Connection, workers: int) -> None:
     timed(district, "access 22:00", access.recompute, conn, at=EVENING)
     conn.commit()
     report = timed(district, "circles", circle_store.recompute, conn, WalkParams(), workers=workers)
+    conn.commit()
+    # As `wangge circles` does: the default page's ring unions made once (a GET reads, never stores them).
+    for minutes in WalkParams().minutes:
+        timed(district, f"ring union {minutes:g} min", map_data.store_ring_union, conn, kind=ANY_KIND, at=None,
+              minutes=minutes)
     conn.commit()
     timed(district, "gaps", gaps.recompute, conn)
     conn.commit()
@@ -392,12 +399,17 @@ def data_paths(district: District, conn: psycopg.Connection) -> list[tuple[str, 
 
 def measure_district(district: District, browser, repeat: int, timeout_s: float) -> list[PageRow]:
     from api.app import create_app
+    from bench.intake import bench_token
     from geo.settings import DatabaseSettings
     from tests.browser.harness import serve_app
 
     rows = []
+    # Maps need a signed-in user (issue #14): a district dispatcher's token, for the client and the browser.
+    auth = {"Authorization": f"Bearer {bench_token(district.url)}"}
+    if browser is not None:
+        browser.driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": auth})
     app = create_app(DatabaseSettings(url=district.url))
-    with serve_app(app) as server, httpx.Client(base_url=server.base_url, timeout=600.0) as client:
+    with serve_app(app) as server, httpx.Client(base_url=server.base_url, timeout=600.0, headers=auth) as client:
         for name, path in pages_of(district):
             row = PageRow(name, path)
             measure_server(client, row, repeat)
