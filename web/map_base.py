@@ -15,6 +15,7 @@ from branca.element import Element, MacroElement, Template
 from folium.map import FitBounds
 
 from web import basemaps
+from web.map_print import NARROW_PX, print_layout
 from web.offline import STATIC_URL, render_html
 
 # Station kinds and their colours (also used by the legend).
@@ -125,7 +126,8 @@ def panel(m: folium.Map, title: str, figures: Sequence[tuple[str, str]], form: s
     note_html = f'<p class="wg-note">{html.escape(note)}</p>' if note else ""
     _fixed(m, "wg-panel", "top:10px;left:54px;max-width:360px",
            f'<h1>{html.escape(title)}</h1><table>{rows}</table>{form}{note_html}'
-           '<p><a href="/">返回首页</a></p>')
+           '<p><button type="button" class="wg-print" onclick="window.print()">打印 / 导出PDF</button> '
+           '<a href="/">返回首页</a></p>')
 
 
 def legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]]) -> None:
@@ -155,11 +157,13 @@ def finish(m: folium.Map, counts: dict[str, int]) -> str:
     """
     control = folium.LayerControl(collapsed=False).add_to(m)
     walk_area(m)
+    print_layout(m, m.get_root().title or "地图")
     m.get_root().header.add_child(Element(f"<style>{STYLE}</style>"))
     ready = MacroElement()
     ready._template = Template("""{% macro script(this, kwargs) %}
         window.wanggeCounts = """ + json.dumps(counts, ensure_ascii=False) + """;
         window.wanggeLayerControl = """ + control.get_name() + """;
+        if (window.innerWidth <= """ + str(NARROW_PX) + """) { window.wanggeLayerControl.collapse(); }
         {{ this._parent.get_name() }}.whenReady(function () { document.body.dataset.wanggeReady = "1"; });
     {% endmacro %}""")
     m.add_child(ready)

@@ -254,3 +254,47 @@ def test_a_planner_drops_and_drags_a_station_and_sees_what_the_api_says(open_pag
         page.retake("whatif_coverage_dragged")
     finally:
         _sign_in(open_page, "viewer")
+
+
+VISIBLE_JS = """
+return Object.fromEntries(arguments[0].map(css => [css, Array.from(document.querySelectorAll(css)).some(
+    e => getComputedStyle(e).display !== 'none' && e.getClientRects().length > 0)]));
+"""
+
+
+def test_print_view_has_title_date_legend_scale_north_and_no_controls(open_page, prepared) -> None:
+    page = open_page("/maps/coverage", name="maps_coverage_screen")
+    driver = page._driver
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        shown = page.js(VISIBLE_JS, [".leaflet-control-zoom", ".leaflet-control-layers", ".wg-form", ".wg-walk",
+                                     ".wg-whatif", ".wg-legend", ".leaflet-control-scale", ".wg-north",
+                                     ".wg-print-only"])
+        assert not any(shown[c] for c in (".leaflet-control-zoom", ".leaflet-control-layers", ".wg-form", ".wg-walk",
+                                          ".wg-whatif")), shown
+        assert all(shown[c] for c in (".wg-legend", ".leaflet-control-scale", ".wg-north", ".wg-print-only")), shown
+        header = page.js("return document.querySelector('.wg-print-only').innerText")
+        assert "驿站15分钟步行覆盖" in header and "制图日期" in header and "数据来源" in header
+        page.retake("maps_coverage_print")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_on_a_phone_the_panels_start_folded_and_unfold(open_page, prepared) -> None:
+    driver = open_page("/", name="front_page_wide", ready_js="return document.readyState === 'complete'")._driver
+    size = driver.get_window_size()
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 375, "height": 740, "deviceScaleFactor": 1,
+                                                                 "mobile": True})
+    try:
+        page = open_page("/maps/coverage", name="maps_coverage_phone")
+        assert page.js("return Array.from(document.querySelectorAll('.wg-panel, .wg-legend, .wg-walk, .wg-whatif'))"
+                       ".every(b => b.classList.contains('wg-folded'))")
+        assert not page.js("return document.querySelector('.leaflet-control-layers')"
+                           ".classList.contains('leaflet-control-layers-expanded')")
+        assert page.js("return getComputedStyle(document.querySelector('.wg-panel table')).display") == "none"
+        page.click(".wg-panel .wg-fold")
+        assert page.js("return getComputedStyle(document.querySelector('.wg-panel table')).display") != "none"
+        page.retake("maps_coverage_phone_unfolded")
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        driver.set_window_size(size["width"], size["height"])
