@@ -64,9 +64,10 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         form=mb.form(mb.select("kind", "驿站类型", [(k, k) for k in (ANY_KIND, *STATION_KINDS)], kind),
                      f'<label>时刻 <input type="time" name="at" value="{at.strftime("%H:%M") if at else ""}">'
                      "</label>", mb.basemap_field(basemap)), note=note)
-    mb.legend(m, "网格覆盖率（步行15分钟）",
+    # The legend follows the filters: the kind and hour measured, only the station kinds drawn.
+    mb.legend(m, f"网格覆盖率（{'全部驿站' if kind == ANY_KIND else kind}，{when}，步行1000米）",
               [(c, label) for _, c, label in mb.SHARE_CLASSES] + [(mb.NO_DATA, "无居民或未计算")]
-              + [(c, f"{k}") for k, c in mb.KIND_COLOURS.items()]
+              + [(c, f"{k}") for k, c in mb.KIND_COLOURS.items() if kind in (ANY_KIND, k)]
               + [(c, f"{minutes:g}分钟步行圈") for minutes, c, _ in RINGS])
     return mb.finish(m, counts)
 

@@ -91,3 +91,14 @@ def test_front_page_has_key_figures_and_links_to_every_map(client: TestClient) -
     page = client.get("/").text
     for text in ("步行15分钟覆盖率", "未办结事件", "/maps/coverage", "/maps/incidents", "/maps/gaps", "/maps/siting/"):
         assert text in page
+
+
+def test_the_coverage_legend_follows_the_filters(client: TestClient) -> None:
+    assert client.post("/access/recompute", params={"at": "22:00"}).status_code == 200
+    page = client.get("/maps/coverage", params={"kind": "城市驿站", "at": "22:00"}).text
+    legend = re.search(r'class="wg-box wg-legend".*?</div></div>', page, re.S).group(0)
+    assert "城市驿站驿站" not in legend and "城市驿站，22:00" in legend
+    assert "城市驿站</div>" in legend and "暖新驿站" not in legend and "党群服务中心" not in legend
+    everything = client.get("/maps/coverage").text
+    legend = re.search(r'class="wg-box wg-legend".*?</div></div>', everything, re.S).group(0)
+    assert all(k in legend for k in ("城市驿站", "暖新驿站", "党群服务中心", "党群服务驿站")) and "全天" in legend
