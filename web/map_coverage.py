@@ -109,7 +109,8 @@ def station_layers(m: folium.Map, stations: list[dict], *, kind: str = ANY_KIND,
             if s["kind"] != name or not hours_ok or (s["status"] != "existing" and not show_planned):
                 continue
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
-                             "properties": {"name": s["name"], "state": "在运营" if s["status"] == "existing" else "规划",
+                             "properties": {"code": s["code"], "name": s["name"],
+                                            "state": "在运营" if s["status"] == "existing" else "规划",
                                             "hours": "7×24小时" if s["is_24h"] else f"{s['opens']}–{s['closes']}",
                                             "services": "、".join(s["services"]) or "—", "address": s["address"] or ""}})
         collection = {"type": "FeatureCollection", "features": features}

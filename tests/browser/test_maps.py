@@ -298,3 +298,44 @@ def test_on_a_phone_the_panels_start_folded_and_unfold(open_page, prepared) -> N
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         driver.set_window_size(size["width"], size["height"])
+
+
+STATION_POINT_JS = """
+const map = window[Object.keys(window).find(k => { try { return window[k] instanceof L.Map; } catch (e) { return false; } })];
+const found = [];
+map.eachLayer(l => { if (l instanceof L.CircleMarker && l.feature && l.feature.properties.code) found.push(l); });
+const size = map.getSize();
+const inside = found.map(l => [l, map.latLngToContainerPoint(l.getLatLng())])
+  .filter(([l, p]) => p.x > size.x * 0.35 && p.x < size.x * 0.65 && p.y > size.y * 0.35 && p.y < size.y * 0.65);
+const [layer, point] = inside[arguments[0]];
+return {code: layer.feature.properties.code, dx: Math.round(point.x - size.x / 2), dy: Math.round(point.y - size.y / 2)};
+"""
+
+
+def test_a_planner_moves_and_removes_existing_stations_on_the_map(open_page, prepared) -> None:
+    _sign_in(open_page, "planner")
+    try:
+        page = open_page("/maps/coverage", name="whatif_existing")
+        gone = page.js(STATION_POINT_JS, 0)
+        page.click(".wg-whatif-remove")
+        page.click(".folium-map", gone["dx"], gone["dy"])
+        removed = _whatif_shown(page)
+        assert removed["request"]["remove"] == [gone["code"]] and removed["answer"]["stations_after"] == \
+            removed["answer"]["stations_before"] - 1
+        moving = page.js(STATION_POINT_JS, 1)
+        page.click(".wg-whatif-move")
+        page.click(".folium-map", moving["dx"], moving["dy"])
+        picked = _whatif_shown(page, removed)
+        page.drag(".leaflet-marker-icon", 120, -90)
+        moved = _whatif_shown(page, picked)
+        assert [m["code"] for m in moved["request"]["move"]] == [moving["code"]]
+        assert moved["request"]["move"] != picked["request"]["move"] and moved["request"]["remove"] == [gone["code"]]
+        again = page.js_async(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/walk/whatif', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-CSRF-Token': "
+            "document.querySelector('meta[name=\"csrf-token\"]').content}, body: JSON.stringify(arguments[0])})"
+            ".then(r => r.json()).then(done);", moved["request"])
+        assert again["after"] == moved["answer"]["after"] and again["newly_lost"] == moved["answer"]["newly_lost"]
+        page.retake("whatif_existing_moved")
+    finally:
+        _sign_in(open_page, "viewer")

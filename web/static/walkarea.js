@@ -33,7 +33,7 @@
     window.wanggeWalkAreaLast = null;
 
     map.on("click", function (e) {
-      if (!on || map.wanggeClickMode === "drop") { return; }  // a click placing a proposed station
+      if (!on || map.wanggeClickMode) { return; }  // a click placing, moving or removing a station
       var ask = ++asked, out = box.querySelector(".wg-walk-out");
       var url = "/walk/area?lon=" + e.latlng.lng.toFixed(7) + "&lat=" + e.latlng.lat.toFixed(7) +
         "&minutes=" + encodeURIComponent(minutes);

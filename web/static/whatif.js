@@ -1,6 +1,7 @@
-/* What-if on the map: drop proposed stations, drag them, and see what they change (POST /walk/whatif,
- * nothing stored). wanggeWhatIf(map, {kind, at}) — the coverage measure of the page (kind, hour).
- * A planner's request; others get the server's refusal in the panel.
+/* What-if on the map: drop proposed stations, move or remove existing ones, drag them about, and see
+ * what it changes (POST /walk/whatif, nothing stored). wanggeWhatIf(map, {kind, at}) — the coverage
+ * measure of the page (kind, hour). Existing stations are the page's circle markers whose feature
+ * has a `code`. A planner's request; others get the server's refusal in the panel.
  */
 (function () {
   "use strict";
@@ -21,24 +22,30 @@
   }
 
   window.wanggeWhatIf = function (map, options) {
-    var proposed = [], area = L.layerGroup().addTo(map), box, asked = 0;
+    var proposed = [], moved = {}, removed = {}, dimmed = [], area = L.layerGroup().addTo(map), box, asked = 0;
     var panel = L.control({position: "bottomleft"});
     panel.onAdd = function () {
       box = L.DomUtil.create("div", "wg-box wg-whatif");
       box.innerHTML = "<b>方案推演（不保存）</b><div>" +
         "<select class=\"wg-whatif-kind\">" + KINDS.map(function (k) {
           return "<option>" + escape(k) + "</option>"; }).join("") + "</select> " +
-        "<button type=\"button\" class=\"wg-whatif-drop\">放置新站</button> " +
+        "<button type=\"button\" class=\"wg-whatif-drop\">放置新站</button></div><div>" +
+        "<button type=\"button\" class=\"wg-whatif-move\">移动驿站</button> " +
+        "<button type=\"button\" class=\"wg-whatif-remove\">撤除驿站</button> " +
         "<button type=\"button\" class=\"wg-whatif-clear\">清除</button></div><div class=\"wg-whatif-out\">" +
-        "点“放置新站”，再点地图；新站可拖动。</div>";
+        "点按钮，再点地图或驿站；新站和移动的驿站可拖动。</div>";
       L.DomEvent.disableClickPropagation(box);
-      box.querySelector(".wg-whatif-drop").addEventListener("click", function () {
-        map.wanggeClickMode = "drop";
-        map.getContainer().style.cursor = "crosshair";
+      ["drop", "move", "remove"].forEach(function (mode) {
+        box.querySelector(".wg-whatif-" + mode).addEventListener("click", function () {
+          map.wanggeClickMode = mode;
+          map.getContainer().style.cursor = "crosshair";
+        });
       });
       box.querySelector(".wg-whatif-clear").addEventListener("click", function () {
         proposed.forEach(function (m) { m.remove(); });
-        proposed = [];
+        Object.keys(moved).forEach(function (code) { moved[code].remove(); });
+        dimmed.forEach(function (l) { l.setStyle({opacity: 1, fillOpacity: 0.95}); });
+        proposed = []; moved = {}; removed = {}; dimmed = [];
         area.clearLayers();
         box.querySelector(".wg-whatif-out").textContent = "已清除。";
       });
@@ -64,12 +71,17 @@
 
     function run() {
       var ask = ++asked, out = box.querySelector(".wg-whatif-out");
-      if (!proposed.length) { area.clearLayers(); out.textContent = "没有新站。"; return; }
+      if (!proposed.length && !Object.keys(moved).length && !Object.keys(removed).length) {
+        area.clearLayers(); out.textContent = "没有改动。"; return;
+      }
       out.textContent = "计算中……";
       var body = {kind: options.kind, at: options.at, add: proposed.map(function (m) {
         var p = m.getLatLng();
         return {lon: +p.lng.toFixed(7), lat: +p.lat.toFixed(7), kind: m.wanggeKind};
-      })};
+      }), move: Object.keys(moved).map(function (code) {
+        var p = moved[code].getLatLng();
+        return {code: code, lon: +p.lng.toFixed(7), lat: +p.lat.toFixed(7)};
+      }), remove: Object.keys(removed)};
       fetch("/walk/whatif", {method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()}, body: JSON.stringify(body)})
         .then(function (r) { return r.json().then(function (b) { return {ok: r.ok, body: b}; }); })
@@ -86,7 +98,45 @@
         .catch(function () { if (ask === asked) { out.textContent = "网络错误，请重试"; } });
     }
 
+    function done() {
+      map.getContainer().style.cursor = "";
+      // Reset after every click handler ran, so the walking rings skip this click whatever their order.
+      setTimeout(function () { map.wanggeClickMode = null; }, 0);
+    }
+
+    function onStation(e) {
+      var mode = map.wanggeClickMode, station = e.target, code = station.feature.properties.code;
+      if ((mode !== "move" && mode !== "remove") || moved[code] || removed[code]) { return; }
+      setTimeout(function () { map.closePopup(); }, 0);
+      station.setStyle({opacity: 0.3, fillOpacity: 0.15});
+      dimmed.push(station);
+      if (mode === "remove") {
+        removed[code] = true;
+      } else {
+        var marker = L.marker(station.getLatLng(), {draggable: true, title: "移动：" + station.feature.properties.name})
+          .addTo(map);
+        marker.bindTooltip("移动：" + station.feature.properties.name);
+        marker.on("dragend", run);
+        moved[code] = marker;
+      }
+      done();
+      run();
+    }
+
+    map.whenReady(function () {
+      map.eachLayer(function (layer) {
+        if (layer instanceof L.CircleMarker && layer.feature && layer.feature.properties &&
+            layer.feature.properties.code) {
+          layer.on("click", onStation);
+        }
+      });
+    });
+
     map.on("click", function (e) {
+      if (map.wanggeClickMode === "move" || map.wanggeClickMode === "remove") {
+        // Not on a station: the mode stays for the next click.
+        return;
+      }
       if (map.wanggeClickMode !== "drop") { return; }
       var kind = box.querySelector(".wg-whatif-kind").value;
       var marker = L.marker(e.latlng, {draggable: true, title: "新站（" + kind + "），可拖动"}).addTo(map);
@@ -99,9 +149,7 @@
         run();
       });
       proposed.push(marker);
-      map.getContainer().style.cursor = "";
-      // Reset after every click handler ran, so the walking rings skip this click whatever their order.
-      setTimeout(function () { map.wanggeClickMode = null; }, 0);
+      done();
       run();
     });
   };
