@@ -181,14 +181,19 @@ def prepare(url: str, seed: int, n_points: int) -> tuple[list[str], np.ndarray, 
     return categories, points, grids, time.perf_counter() - t
 
 
-def bench_token(url: str) -> str:
-    """Make BENCH_USER, a dispatcher of the whole demo district, with BENCH_TOKEN in the database of `url`."""
+def bench_token(url: str, role: str = "dispatcher") -> str:
+    """Make a user of `role` for the whole demo district with a token, in the database of `url`; the token.
+
+    The dispatcher is BENCH_USER with BENCH_TOKEN; another role is bench-<role> with its own token.
+    """
     from data.demo_city.admin import DISTRICT_CODE
     from geo.accounts import credentials, users
 
+    user = f"bench-{role}"
+    value = BENCH_TOKEN if user == BENCH_USER else f"{user}-token-not-for-production"
     with psycopg.connect(url) as conn:
-        users.add(conn, BENCH_USER, "dispatcher", DISTRICT_CODE, actor="bench", display_name="压测调度员")
-        token = credentials.issue_token(conn, BENCH_USER, actor="bench", name="bench", days=1, value=BENCH_TOKEN)
+        users.add(conn, user, role, DISTRICT_CODE, actor="bench", display_name=f"压测账户（{role}）")
+        token = credentials.issue_token(conn, user, actor="bench", name="bench", days=1, value=value)
         conn.commit()
     return token
 

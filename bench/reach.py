@@ -109,19 +109,6 @@ def whatif_times(client: TestClient, token: str, points: list[tuple[float, float
     return times, gained
 
 
-def planner_token(url: str) -> str:
-    """A planner of the whole demo district with a token, in the database of `url`."""
-    from data.demo_city.admin import DISTRICT_CODE
-    from geo.accounts import credentials, users
-
-    with psycopg.connect(url) as conn:
-        users.add(conn, "bench-planner", "planner", DISTRICT_CODE, actor="bench", display_name="压测规划员")
-        token = credentials.issue_token(conn, "bench-planner", actor="bench", name="bench", days=1,
-                                        value="bench-planner-token")
-        conn.commit()
-    return token
-
-
 def pgrouting(conn: psycopg.Connection, loaded: _loaded.Loaded, points) -> tuple[list[float], list[int]]:
     graph, times, residents = loaded.graph, [], []
     for lon, lat in points:
@@ -231,7 +218,7 @@ def main() -> None:
                   f"({len(ok)} points on the network)")
             p95 = float(np.percentile(np.array(ours_t) * 1000, 95))
             print(f"  target p95 ≤ {TARGET_AREA_MS:g} ms: {p95:.1f} ms, {'met' if p95 <= TARGET_AREA_MS else 'NOT met'}")
-            wf_t, wf_r = whatif_times(client, planner_token(url), points[:30])
+            wf_t, wf_r = whatif_times(client, bench_token(url, "planner"), points[:30])
             p95 = float(np.percentile(np.array(wf_t) * 1000, 95))
             print(f"POST /walk/whatif adding one station, {len(wf_t)} of the points: {percentiles(wf_t)}   "
                   f"residents newly covered mean {np.mean(wf_r):,.0f}")
