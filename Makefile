@@ -62,10 +62,7 @@ data: db
 	$(BIN)/wangge import-incidents $(DEMO_DIR)/incidents.csv --good-rows-only
 	$(BIN)/wangge user demo
 	$(BIN)/wangge circles
-	$(BIN)/wangge access
-	$(BIN)/wangge access --at 22:00
 	$(BIN)/wangge gaps
-	$(BIN)/wangge gaps --at 22:00
 	$(BIN)/wangge site --kind 全部 --k 5 --name "新增5处驿站（全部类型）" --replace
 	$(BIN)/wangge site --kind 全部 --target 95 --name "覆盖95%所需最少站点" --replace
 

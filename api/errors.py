@@ -21,7 +21,6 @@ from geo.errors import (
     IllegalTransition,
     ImportRejected,
     InvalidIncident,
-    NotComputed,
     NotFound,
     OutOfScope,
     WanggeError,
@@ -37,7 +36,6 @@ STATUS: dict[type[WanggeError], int] = {
     CRSError: 422,
     EmptyNetwork: 409,
     IllegalTransition: 409,
-    NotComputed: 409,
     Conflict: 409,
     OutOfScope: 403,
     DatabaseUnavailable: 503,
@@ -46,22 +44,6 @@ STATUS: dict[type[WanggeError], int] = {
 
 # Problems listed in an error answer; `problems_total` counts them all.
 MAX_PROBLEMS = 200
-
-# The operation that makes each NotComputed step's result.
-STEPS = {"access": "POST /access/recompute"}
-
-
-def http_step(exc: NotComputed) -> str:
-    """The request that computes what `exc` lacks, with its query parameters."""
-    query = "&".join(f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in exc.options.items())
-    return STEPS.get(exc.step, exc.step) + (f"?{query}" if query else "")
-
-
-def cli_step(exc: NotComputed) -> str:
-    """The command that computes what `exc` lacks, with its options."""
-    options = " ".join(f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in exc.options.items())
-    return f"wangge {exc.step}" + (f" {options}" if options else "")
-
 
 def install(app: FastAPI) -> None:
     """Register the handlers on `app`."""
@@ -77,8 +59,6 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: WanggeError) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
         body: dict[str, object] = {"detail": str(exc)}
-        if isinstance(exc, NotComputed):
-            body["detail"] = f"{exc}：请先调用 {http_step(exc)}（或运行 {cli_step(exc)}）"
         if isinstance(exc, ImportRejected | InvalidIncident):
             body["problems"] = [p.as_dict() for p in exc.problems[:MAX_PROBLEMS]]
             body["problems_total"] = len(exc.problems)

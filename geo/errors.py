@@ -68,19 +68,6 @@ class EmptyNetwork(WanggeError):
     """There is no walking network to route on."""
 
 
-class NotComputed(WanggeError):
-    """A result this needs has not been computed yet (e.g. walking access for an hour).
-
-    `step` names the computation that makes it ("access") and `options` its inputs
-    (e.g. {"at": "22:00", "include_planned": True}): each interface says how to run it.
-    """
-
-    def __init__(self, message: str, *, step: str, options: dict[str, object] | None = None) -> None:
-        super().__init__(message)
-        self.step = step
-        self.options = options or {}
-
-
 class IllegalTransition(WanggeError):
     """The action is not allowed from the incident's current state (or for its type)."""
 

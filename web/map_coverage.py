@@ -10,7 +10,7 @@ import folium
 import psycopg
 
 from geo import map_data
-from geo.errors import NotComputed
+from geo.errors import EmptyNetwork
 from geo.layers.schema import STATION_KINDS
 from geo.walking import coverage
 from geo.walking.access import ANY_KIND
@@ -29,12 +29,8 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
     coverage.check_kind(kind)
     m = mb.base_map(map_data.district_bounds(conn), basemap)
     counts: dict[str, int] = {}
-    note = ""
-    try:
-        totals = coverage.totals(coverage.by_area(conn, "grid", kind=kind, at=at))
-    except NotComputed as exc:
-        hour = f" --at {exc.options['at']}" if "at" in exc.options else ""
-        totals, note = None, f"{exc}：请先运行 wangge access{hour}"
+    rows, note = _by_grid(conn, kind, at)
+    totals = coverage.totals(rows) if rows is not None else None
     if map_data.grid_count(conn) <= embed_max:
         grids = grid_features(conn, kind=kind, at=at)
         mb.grid_layer(m, "网格覆盖率", grids)
@@ -72,13 +68,18 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
     return mb.finish(m, counts)
 
 
+def _by_grid(conn: psycopg.Connection, kind: str, at: dt.time | None) -> tuple[list[dict] | None, str]:
+    """Coverage per grid for any hour (computed on request), or None and why not (no walking network)."""
+    try:
+        return coverage.by_area(conn, "grid", kind=kind, at=at), ""
+    except EmptyNetwork as exc:
+        return None, str(exc)
+
+
 def grid_features(conn: psycopg.Connection, *, kind: str, at: dt.time | None,
                   bbox: tuple[float, float, float, float] | None = None) -> dict:
     """Grids (within `bbox`, if given) with their coverage share as `fill` and a Chinese `label`."""
-    try:
-        shares = {r["code"]: r for r in coverage.by_area(conn, "grid", kind=kind, at=at)}
-    except NotComputed:
-        shares = {}
+    shares = {r["code"]: r for r in _by_grid(conn, kind, at)[0] or []}
     grids = map_data.grids(conn, bbox)
     for feature in grids["features"]:
         p = feature["properties"]

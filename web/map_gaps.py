@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import folium
 import psycopg
@@ -24,14 +23,9 @@ HEX_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
 
 def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
          basemap: str = basemaps.BLANK, embed_max: int = mb.EMBED_MAX_GRIDS) -> str:
-    """The gaps map as HTML for stations of `kind` open at `at`: the stored gap layer, or one computed for this view."""
-    coverage.check_kind(kind)
-    hexagons = json.loads(gaps.geojson(conn, "hexagons", kind=kind, at=at))
-    if hexagons["computed"]:
-        buildings = json.loads(gaps.geojson(conn, "buildings", kind=kind, at=at))
-    else:  # nothing stored for this view: computed in memory, nothing written
-        live = gaps.compute(conn, kind=kind, at=at)
-        hexagons, buildings = live.features("hexagons"), live.features("buildings")
+    """The gaps map as HTML for stations of `kind` open at `at` (any hour: computed on request, nothing written)."""
+    found = gaps.compute(conn, kind=coverage.check_kind(kind), at=at)
+    hexagons, buildings = found.features("hexagons"), found.features("buildings")
     m = mb.base_map(map_data.district_bounds(conn), basemap)
     counts: dict[str, int] = {}
     if map_data.grid_count(conn) <= embed_max:  # grid outlines are context only: left out of large districts

@@ -13,10 +13,9 @@ from api.cli import users as cli_users
 from api.cli.jobs import job
 from api.cli.progress import bar
 from api.cli.zh import Parser, count, non_negative, positive, time_of_day
-from api.errors import cli_step
 from geo.db import connect, reader
 from geo.db.migrate import migrate
-from geo.errors import DatabaseUnavailable, NotComputed, WanggeError
+from geo.errors import DatabaseUnavailable, WanggeError
 from geo.layers import loader
 from geo.settings import DatabaseSettings
 from geo.walking.circles import DEFAULT_BUFFER_M, DEFAULT_MINUTES, DEFAULT_SPEED_KMH
@@ -30,9 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except NotComputed as exc:
-        print(f"错误：{exc}：请先运行 {cli_step(exc)}", file=sys.stderr)
-        return 1
     except WanggeError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

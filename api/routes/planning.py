@@ -62,10 +62,10 @@ def recompute_gaps(pool: Pool, user: CurrentUser, kind: Kind = ANY_KIND, at: AtT
 def read_gaps(pool: Pool, layer: Literal["hexagons", "buildings"], kind: Kind = ANY_KIND, at: AtTime = None,
               include_planned: bool = False, limit_m: LimitM = coverage.DEFAULT_LIMIT_M,
               resolution: Resolution = gaps.DEFAULT_RESOLUTION) -> Response:
-    """Stored hexagons of uncovered residents, or the uncovered buildings (`computed` false if not yet stored)."""
+    """Hexagons of uncovered residents, or the uncovered buildings, for any hour: computed on request, not stored."""
     with pool.connection() as conn:
-        return Response(gaps.geojson(conn, layer, kind=kind, at=at, include_planned=include_planned,
-                                     limit_m=limit_m, resolution=resolution), media_type=GEOJSON)
+        return JSONResponse(gaps.geojson(conn, layer, kind=kind, at=at, include_planned=include_planned,
+                                         limit_m=limit_m, resolution=resolution), media_type=GEOJSON)
 
 
 class ScenarioBody(StrictBody):

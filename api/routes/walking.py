@@ -13,7 +13,7 @@ from api.paging import Offset
 from geo.accounts import audit
 from geo.db import jobs
 from geo.errors import BadRequest
-from geo.walking import access
+from geo.walking import access, live
 from geo.walking import store as circle_store
 from geo.walking.circles import (
     DEFAULT_BUFFER_M,
@@ -101,10 +101,11 @@ def read_access(
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Offset = 0,
 ) -> Response:
-    """Each building's nearest station of `kind` and its walking distance (m) and time (min)."""
+    """Each building's nearest station of `kind` open at `at` and its walking distance (m) and time (min),
+    computed on request for any hour; paged by building code with `numberMatched`."""
     with pool.connection() as conn:
         page = settings.default_page_size if limit is None else limit
         if page > settings.max_page_size:
             raise BadRequest(f"limit 不能超过 {settings.max_page_size}")
-        return Response(access.buildings_geojson(conn, kind=kind, at=at, include_planned=include_planned,
-                                                 speed_kmh=speed_kmh, limit=page, offset=offset), media_type=GEOJSON)
+        return Response(live.buildings_geojson(conn, kind=kind, at=at, include_planned=include_planned,
+                                               speed_kmh=speed_kmh, limit=page, offset=offset), media_type=GEOJSON)

@@ -11,12 +11,10 @@ import psycopg
 from geo.db import serialise
 from geo.db import sql as sql_file
 from geo.layers import stations as stations_mod
-from geo.layers.export import COORDINATE_DECIMALS
 from geo.network import graph as graph_mod
 from geo.network import reach, snap
 from geo.network.graph import WalkGraph
 from geo.progress import Progress
-from geo.walking.circles import DEFAULT_SPEED_KMH
 from geo.walking.store import network_version
 
 ANY_KIND = "全部"
@@ -34,24 +32,37 @@ class Nearest:
     station_id: np.ndarray
 
 
+def nearest(graph: WalkGraph, stations: stations_mod.Stations, points: snap.Snapped,
+            kind: str = ANY_KIND) -> tuple[Nearest, Nearest]:
+    """(points, nodes): each one's walking distance to the nearest of `stations`, in one multi-source pass.
+
+    Stations too far from the network to snap onto it take no part.
+    """
+    snapped = snap.snap(graph, snap.lonlat_to_points(graph, stations.lon, stations.lat))
+    chosen = np.flatnonzero(snapped.on_network)
+    sub = snapped.take(chosen)
+    node_dist, node_src = reach.nearest_source(graph, sub)
+    point_dist, point_src = reach.to_points(graph, node_dist, node_src, points, sub)
+    return (_named(kind, point_dist, point_src, stations.ids[chosen]),
+            _named(kind, node_dist, node_src, stations.ids[chosen]))
+
+
+def counting(stations: stations_mod.Stations, kind: str, at: dt.time | None, include_planned: bool) -> np.ndarray:
+    """Mask of the stations that count: of `kind` ('全部': any), open at `at`, existing (or planned too)."""
+    mask = stations.open_at(at) & (stations.existing | include_planned)
+    return mask & (stations.kinds == kind) if kind != ANY_KIND else mask
+
+
 def nearest_by_kind(graph: WalkGraph, stations: stations_mod.Stations, points: snap.Snapped, *,
                     progress: Progress | None = None) -> list[tuple[Nearest, Nearest]]:
     """(points, nodes) results for any kind and for each kind present among `stations`.
 
     One multi-source Dijkstra per kind: cost does not grow with the number of stations.
     """
-    snapped = snap.snap(graph, snap.lonlat_to_points(graph, stations.lon, stations.lat))
     results = []
     kinds = [ANY_KIND, *sorted(set(stations.kinds))]
     for kind in kinds:
-        mask = (stations.kinds == kind) if kind != ANY_KIND else np.ones(len(stations), dtype=bool)
-        mask &= snapped.on_network
-        chosen = np.flatnonzero(mask)
-        sub = snapped.take(chosen)
-        node_dist, node_src = reach.nearest_source(graph, sub)
-        point_dist, point_src = reach.to_points(graph, node_dist, node_src, points, sub)
-        results.append((_named(kind, point_dist, point_src, stations.ids[chosen]),
-                        _named(kind, node_dist, node_src, stations.ids[chosen])))
+        results.append(nearest(graph, stations.select(counting(stations, kind, None, True)), points, kind))
         if progress:
             progress(kind, len(results), len(kinds))
     return results
@@ -80,7 +91,7 @@ def recompute(conn: psycopg.Connection, *, at: dt.time | None = None, include_pl
     """
     graph = graph or graph_mod.load(conn)
     everything = stations_mod.load(conn)
-    chosen = everything.select(everything.open_at(at) & (everything.existing | include_planned))
+    chosen = everything.select(counting(everything, ANY_KIND, at, include_planned))
     buildings = conn.execute(sql_file("buildings_for_routing")).fetchall()
     building_ids = np.array([r[0] for r in buildings], dtype=np.int64)
     points = snap.snap(graph, snap.lonlat_to_points(graph, np.array([r[1] for r in buildings], dtype=float),
@@ -112,11 +123,7 @@ def _copy(conn: psycopg.Connection, table: str, id_column: str, run_id: int, ids
                     copy.write_row((run_id, int(ids[i]), result.kind, None, None))
 
 
-def buildings_geojson(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
-                      include_planned: bool = False, speed_kmh: float = DEFAULT_SPEED_KMH,
-                      limit: int, offset: int) -> bytes:
-    """One page of per-building nearest-station distances (metres, and minutes at `speed_kmh`)."""
-    row = conn.execute(sql_file("access_geojson"), {
-        "kind": kind, "at": at, "include_planned": include_planned, "speed_kmh": speed_kmh,
-        "limit": limit, "offset": offset, "decimals": COORDINATE_DECIMALS}).fetchone()
-    return row[0].encode("utf-8")
+def stored_run(conn: psycopg.Connection, *, at: dt.time | None, include_planned: bool = False) -> int | None:
+    """Id of the stored access run for hour `at` (None: any hour) and planned-station choice, if there is one."""
+    row = conn.execute(sql_file("access_run"), {"at": at, "include_planned": include_planned}).fetchone()
+    return None if row is None else int(row[0])

@@ -9,8 +9,9 @@ import psycopg
 from psycopg.rows import dict_row
 
 from geo.db import sql as sql_file
-from geo.errors import BadRequest, NotComputed
+from geo.errors import BadRequest
 from geo.layers.schema import STATION_KINDS
+from geo.walking import live
 from geo.walking.access import ANY_KIND
 
 Level = Literal["street", "community", "grid"]
@@ -26,32 +27,22 @@ def check_kind(kind: str) -> str:
     return kind
 
 
-def access_run(conn: psycopg.Connection, *, at: dt.time | None, include_planned: bool = False) -> int:
-    """Id of the stored access run for hour `at` (None: any hour); NotComputed naming the step that makes it."""
-    row = conn.execute(sql_file("access_run"), {"at": at, "include_planned": include_planned}).fetchone()
-    if row is None:
-        options: dict[str, object] = {"at": f"{at:%H:%M}"} if at is not None else {}
-        if include_planned:
-            options["include_planned"] = True
-        raise NotComputed(f"尚未计算{'该时段' if at else '全时段'}的步行可达性", step="access", options=options)
-    return int(row[0])
-
-
 def by_area(conn: psycopg.Connection, level: Level, *, kind: str = ANY_KIND, at: dt.time | None = None,
             include_planned: bool = False, limit_m: float = DEFAULT_LIMIT_M) -> list[dict[str, object]]:
     """Residents, covered residents (within `limit_m` metres' walk) and their share per area, worst first.
 
     Only residential buildings (residents > 0) count; a building is covered when its walking
-    distance to the nearest open station of `kind` is at most `limit_m`.
+    distance to the nearest open station of `kind` is at most `limit_m`. Computed on request
+    for any hour (geo.walking.live); nothing is read from or written to stored runs.
     """
     if level not in LEVELS:
         raise BadRequest(f"level 应为 {'、'.join(LEVELS)} 之一，实际为“{level}”")
     if not limit_m > 0:
         raise BadRequest(f"步行距离上限须大于0米，实际为{limit_m}")
-    run_id = access_run(conn, at=at, include_planned=include_planned)
+    found = live.access(conn, kind=check_kind(kind), at=at, include_planned=include_planned)
     cur = conn.cursor(row_factory=dict_row)
-    return cur.execute(sql_file("coverage_by_area"), {"level": level, "kind": check_kind(kind), "run_id": run_id,
-                                                      "limit_m": limit_m}).fetchall()
+    return cur.execute(sql_file("coverage_by_area"), {"level": level, "limit_m": limit_m,
+                                                      **found.sql_arrays()}).fetchall()
 
 
 def totals(rows: list[dict[str, object]]) -> dict[str, object]:

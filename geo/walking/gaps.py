@@ -15,8 +15,9 @@ from geo.db import serialise
 from geo.db import sql as sql_file
 from geo.errors import BadRequest
 from geo.layers.export import COORDINATE_DECIMALS
+from geo.walking import access, live
 from geo.walking.access import ANY_KIND
-from geo.walking.coverage import DEFAULT_LIMIT_M, access_run, check_kind
+from geo.walking.coverage import DEFAULT_LIMIT_M, check_kind
 
 # H3 resolution 10: hexagons about 150 m across (average edge 76 m, area 0.015 km²).
 DEFAULT_RESOLUTION = 10
@@ -62,7 +63,8 @@ class Gaps:
     code, grid code) per uncovered building; `cells`: as `hexagons` returns them.
     """
 
-    access_run_id: int
+    at: dt.time | None
+    include_planned: bool
     kind: str
     limit_m: float
     resolution: int
@@ -91,7 +93,8 @@ class Gaps:
                 for _, people, distance, lon, lat, code, grid in rows]
         else:
             raise BadRequest(f"缺口图层应为 hexagons 或 buildings，实际为“{layer}”")
-        return {"type": "FeatureCollection", "computed": False, "numberReturned": len(features), "features": features}
+        return {"type": "FeatureCollection", "numberMatched": len(features), "numberReturned": len(features),
+                "features": features}
 
 
 def compute(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
@@ -99,26 +102,29 @@ def compute(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | Non
             resolution: int = DEFAULT_RESOLUTION) -> Gaps:
     """The uncovered buildings and their hexagons for stations of `kind` open at `at`; reads only.
 
-    Uses the stored access run for that hour (see `geo.walking.access.recompute`).
+    Walking distances are computed on request for any hour (geo.walking.live).
     """
     if not limit_m > 0:
         raise BadRequest(f"步行距离上限须大于0米，实际为{limit_m}")
-    check_kind(kind)
-    run = access_run(conn, at=at, include_planned=include_planned)
-    rows = conn.execute(sql_file("gap_buildings_select"), {"run_id": run, "kind": kind, "limit_m": limit_m}).fetchall()
+    found = live.access(conn, kind=check_kind(kind), at=at, include_planned=include_planned)
+    rows = conn.execute(sql_file("gap_buildings_select"), {**found.sql_arrays(), "limit_m": limit_m}).fetchall()
     residents = conn.execute("SELECT coalesce(sum(residents), 0) FROM buildings WHERE residents > 0").fetchone()[0]
     cells = hexagons(np.array([r[3] for r in rows], dtype=float), np.array([r[4] for r in rows], dtype=float),
                      np.array([r[1] for r in rows], dtype=np.int64), resolution)
-    return Gaps(run, kind, limit_m, resolution, int(residents), rows, cells)
+    return Gaps(at, include_planned, kind, limit_m, resolution, int(residents), rows, cells)
 
 
 def store(conn: psycopg.Connection, gaps: Gaps) -> GapReport:
     """Store computed gaps, replacing an earlier computation with the same inputs, in one transaction.
 
+    A gap run belongs to the stored access run of its hour, stored first when there is none.
     Concurrent stores take turns (one lock for all gap runs), so they cannot collide.
     """
-    key = (gaps.access_run_id, gaps.kind, gaps.limit_m, gaps.resolution)
     with conn.transaction():
+        run = access.stored_run(conn, at=gaps.at, include_planned=gaps.include_planned)
+        if run is None:
+            run = access.recompute(conn, at=gaps.at, include_planned=gaps.include_planned).run_id
+        key = (run, gaps.kind, gaps.limit_m, gaps.resolution)
         serialise(conn, "gap_runs")
         conn.execute("DELETE FROM gap_runs WHERE access_run_id = %s AND station_kind = %s AND limit_m = %s "
                      "AND h3_resolution = %s", key)
@@ -145,12 +151,9 @@ def recompute(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | N
 
 def geojson(conn: psycopg.Connection, layer: str, *, kind: str = ANY_KIND, at: dt.time | None = None,
             include_planned: bool = False, limit_m: float = DEFAULT_LIMIT_M,
-            resolution: int = DEFAULT_RESOLUTION) -> bytes:
-    """The stored gap layer ('hexagons' or 'buildings') as GeoJSON in EPSG:4326; no personal data."""
+            resolution: int = DEFAULT_RESOLUTION) -> dict[str, object]:
+    """The gap layer ('hexagons' or 'buildings') as GeoJSON in EPSG:4326, computed on request; no personal data."""
     if layer not in ("hexagons", "buildings"):
         raise BadRequest(f"缺口图层应为 hexagons 或 buildings，实际为“{layer}”")
-    run = access_run(conn, at=at, include_planned=include_planned)
-    row = conn.execute(sql_file(f"gap_{layer}_geojson"), {
-        "run_id": run, "kind": check_kind(kind), "limit_m": limit_m, "resolution": resolution,
-        "decimals": COORDINATE_DECIMALS}).fetchone()
-    return row[0].encode("utf-8")
+    return compute(conn, kind=kind, at=at, include_planned=include_planned, limit_m=limit_m,
+                   resolution=resolution).features(layer)

@@ -20,9 +20,9 @@ import shapely
 from geo.errors import BadRequest, NotFound
 from geo.layers import stations as stations_mod
 from geo.layers.stations import Stations
-from geo.network import reach, snap
+from geo.network import snap
 from geo.walking._loaded import Loaded
-from geo.walking.access import ANY_KIND
+from geo.walking.access import ANY_KIND, counting, nearest
 from geo.walking.circles import METRES_PER_KM, MINUTES_PER_HOUR, WalkParams, circles
 
 AREAS = """
@@ -83,20 +83,9 @@ def apply(stations: Stations, change: Change) -> tuple[Stations, np.ndarray]:
     return joined, np.concatenate([moved, np.ones(n, dtype=bool)])
 
 
-def chosen(stations: Stations, kind: str, at: dt.time | None, include_planned: bool) -> np.ndarray:
-    """Mask of the stations that count: of `kind`, open at `at`, existing (or planned too)."""
-    mask = stations.open_at(at) & (stations.existing | include_planned)
-    return mask & (stations.kinds == kind) if kind != ANY_KIND else mask
-
-
 def distances(loaded: Loaded, stations: Stations) -> np.ndarray:
     """Each building's walking distance (m) to the nearest of `stations` (inf if none reaches it)."""
-    graph = loaded.graph
-    snapped = snap.snap(graph, snap.lonlat_to_points(graph, stations.lon, stations.lat))
-    sources = snapped.take(np.flatnonzero(snapped.on_network))
-    node_dist, node_source = reach.nearest_source(graph, sources)
-    dist, _ = reach.to_points(graph, node_dist, node_source, loaded.buildings, sources)
-    return dist
+    return nearest(loaded.graph, stations, loaded.buildings)[0].distance_m
 
 
 def newly_covered_area(loaded: Loaded, before: Stations, changed: Stations, limit_m: float,
@@ -128,8 +117,8 @@ def whatif(conn: psycopg.Connection, loaded: Loaded, change: Change, *, kind: st
         raise BadRequest("limit_m：步行距离上限须在0～3000米之间")
     everything = stations_mod.load(conn)
     after_all, changed = apply(everything, change)
-    before = everything.select(chosen(everything, kind, at, include_planned))
-    after_mask = chosen(after_all, kind, at, include_planned)
+    before = everything.select(counting(everything, kind, at, include_planned))
+    after_mask = counting(after_all, kind, at, include_planned)
     after = after_all.select(after_mask)
     was = distances(loaded, before) <= limit_m
     now = distances(loaded, after) <= limit_m

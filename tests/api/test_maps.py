@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,9 +18,13 @@ REPORTER, PHONE = "赵六", "199-0000-0042"
 
 
 @pytest.fixture(scope="module")
-def client(make_demo_database) -> Iterator[TestClient]:
-    with app_client(make_demo_database("maps_api")) as test_client:
-        assert test_client.post("/access/recompute").status_code == 200
+def database(make_demo_database) -> str:
+    return make_demo_database("maps_api")
+
+
+@pytest.fixture(scope="module")
+def client(database: str) -> Iterator[TestClient]:
+    with app_client(database) as test_client:
         assert test_client.post("/circles/recompute", json={"minutes": [5, 10, 15]}).status_code == 200
         yield test_client
 
@@ -63,18 +68,21 @@ def test_incident_map_counts_and_keeps_reporters_out(client: TestClient) -> None
     assert empty["事件（聚合）"] == 0
 
 
-def test_gap_map_computes_for_the_view_and_stores_nothing(client: TestClient) -> None:
-    page = client.get("/maps/gaps")
+def test_gap_map_computes_for_the_view_and_stores_nothing(client: TestClient, database: str) -> None:
+    page = client.get("/maps/gaps", params={"at": "21:40"})
     assert page.status_code == 200
     assert_offline(page.text)
-    assert client.get("/gaps/hexagons").json()["computed"] is False  # a GET never writes
-    live = counts(page.text)
-    # once stored by an explicit recompute, the page draws the stored layer: the same features
-    assert client.post("/gaps/recompute").status_code == 200
-    hexagons = client.get("/gaps/hexagons").json()
-    stored = counts(client.get("/maps/gaps").text)
-    assert live["未覆盖居民（六边形）"] == stored["未覆盖居民（六边形）"] == len(hexagons["features"]) > 0
-    assert live["未覆盖楼栋"] == stored["未覆盖楼栋"] == len(client.get("/gaps/buildings").json()["features"])
+    with psycopg.connect(database) as conn:  # a GET never writes
+        assert conn.execute("SELECT count(*) FROM gap_runs g JOIN access_runs a ON a.id = g.access_run_id "
+                            "WHERE a.at_time = '21:40'").fetchone()[0] == 0
+    drawn = counts(page.text)
+    hexagons = client.get("/gaps/hexagons", params={"at": "21:40"}).json()
+    assert drawn["未覆盖居民（六边形）"] == len(hexagons["features"]) == hexagons["numberMatched"] > 0
+    buildings = client.get("/gaps/buildings", params={"at": "21:40"}).json()
+    assert drawn["未覆盖楼栋"] == len(buildings["features"])
+    # an explicit recompute stores the same gaps (and the hour's access run it belongs to)
+    stored = client.post("/gaps/recompute", params={"at": "21:40"}).json()
+    assert (stored["hexagons"], stored["buildings"]) == (len(hexagons["features"]), len(buildings["features"]))
 
 
 def test_siting_map_shows_the_scenario(client: TestClient) -> None:

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from geo import planning
-from geo.errors import BadRequest, NotComputed
+from geo.errors import BadRequest
 from geo.network import graph as graph_mod
 from geo.planning import scenarios
 from geo.walking import access, coverage, gaps
@@ -26,12 +26,7 @@ def demo_graph(demo_database_url: str) -> graph_mod.WalkGraph:
         return graph_mod.load(conn)
 
 
-def test_coverage_needs_an_access_run_and_says_how_to_make_it(demo) -> None:
-    with pytest.raises(NotComputed, match="尚未计算该时段的步行可达性") as missing:
-        coverage.by_area(demo, "street", at=NIGHT)
-    # geo names the step and its inputs; each interface says how to run it (HTTP, command line)
-    assert (missing.value.step, missing.value.options) == ("access", {"at": "22:00"})
-    access.recompute(demo)
+def test_coverage_refuses_an_unknown_kind(demo) -> None:
     with pytest.raises(BadRequest, match="未知驿站类型"):
         coverage.by_area(demo, "street", kind="驿站")
 
@@ -60,8 +55,6 @@ def test_every_covered_building_lies_in_its_nearest_stations_circle(demo, demo_g
 
 
 def test_coverage_totals_agree_across_levels_and_with_siting(demo, demo_graph) -> None:
-    access.recompute(demo, graph=demo_graph)
-    access.recompute(demo, at=NIGHT, graph=demo_graph)
     day = {level: coverage.totals(coverage.by_area(demo, level)) for level in coverage.LEVELS}
     assert day["street"] == day["community"] == day["grid"]
     residents = demo.execute("SELECT sum(residents) FROM buildings").fetchone()[0]
@@ -77,8 +70,7 @@ def test_coverage_totals_agree_across_levels_and_with_siting(demo, demo_graph) -
 
 
 def test_gap_hexagons_hold_their_buildings_and_add_up(demo, demo_graph) -> None:
-    access.recompute(demo, at=NIGHT, graph=demo_graph)
-    report = gaps.recompute(demo, at=NIGHT)
+    report = gaps.recompute(demo, at=NIGHT)  # stores the hour's access run first: there is none
     uncovered = coverage.totals(coverage.by_area(demo, "street", at=NIGHT))["uncovered"]
     assert report.uncovered_residents == uncovered > 0
     assert demo.execute("SELECT sum(uncovered_residents), sum(buildings) FROM gap_hexagons WHERE run_id = %s",
@@ -97,11 +89,10 @@ def test_gap_hexagons_hold_their_buildings_and_add_up(demo, demo_graph) -> None:
     again = gaps.recompute(demo, at=NIGHT)  # replaces, never duplicates
     assert demo.execute("SELECT count(*) FROM gap_runs").fetchone()[0] == 1 and again.hexagons == report.hexagons
     hexagons = gaps.geojson(demo, "hexagons", at=NIGHT)
-    assert hexagons.count(b'"Feature"') == report.hexagons
+    assert len(hexagons["features"]) == report.hexagons
 
 
 def test_a_scenario_stores_sites_circles_and_streets_that_add_up(demo, demo_graph) -> None:
-    access.recompute(demo, graph=demo_graph)
     exact_id = scenarios.run(demo, scenarios.ScenarioInputs("精确", kind="全部", k=4), demo_graph)
     greedy_id = scenarios.run(demo, scenarios.ScenarioInputs("贪心", kind="全部", k=4, method="greedy"), demo_graph)
     fast_id = scenarios.run(demo, scenarios.ScenarioInputs("快速", kind="全部", k=4, method="fast"), demo_graph)

@@ -58,7 +58,7 @@ def test_before_and_after_equal_the_stored_path(demo: psycopg.Connection, at: dt
         answer = whatif.whatif(demo, loaded, change, at=at, limit_m=LIMIT_M)
         # Buildings within a centimetre beyond the limit may count as covered once distances are rounded.
         after_all, _ = whatif.apply(stations_mod.load(demo), change)
-        after = after_all.select(whatif.chosen(after_all, "全部", at, False))
+        after = after_all.select(access.counting(after_all, "全部", at, False))
         near_limit = (whatif.distances(loaded, after) > LIMIT_M) & (whatif.distances(loaded, after) <= LIMIT_M + ROUNDING_M)
         slack = int(loaded.residents[near_limit].sum())
         demo.execute("SAVEPOINT whatif")

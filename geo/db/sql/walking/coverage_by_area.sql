@@ -1,14 +1,15 @@
--- Residents within %(limit_m)s metres' walk of an open station of %(kind)s ('全部': any kind)
--- in access run %(run_id)s, per street, community or grid (%(level)s), worst share first.
--- Buildings without a stored distance for the kind (no such station open) count as uncovered.
-WITH b AS (
+-- Residents within %(limit_m)s metres' walk of a counting station, per street, community or grid
+-- (%(level)s), worst share first. Walking distances come as arrays aligned by building, computed
+-- on request (NULL: no station reachable, counted as uncovered).
+WITH a AS (
+    SELECT * FROM unnest(%(building_ids)s::bigint[], %(distances)s::float8[]) AS a(building_id, distance_m)
+), b AS (
     SELECT bu.residents, coalesce(a.distance_m <= %(limit_m)s, false) AS covered,
            CASE %(level)s WHEN 'grid' THEN g.code WHEN 'community' THEN co.code ELSE st.code END AS code,
            CASE %(level)s WHEN 'grid' THEN g.name WHEN 'community' THEN co.name ELSE st.name END AS name,
            st.name AS street_name
     FROM buildings AS bu
-    LEFT JOIN building_access AS a
-           ON a.building_id = bu.id AND a.run_id = %(run_id)s AND a.station_kind = %(kind)s
+    LEFT JOIN a ON a.building_id = bu.id
     LEFT JOIN grids AS g ON g.id = bu.grid_id
     LEFT JOIN communities AS co ON co.code = g.community_code
     LEFT JOIN streets AS st ON st.code = co.street_code
