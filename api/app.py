@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from psycopg_pool import PoolTimeout
 
 from api import access, errors
 from api.access_log import AccessLog
@@ -18,8 +22,11 @@ from api.ratelimit import SlidingWindow
 from api.routes import ROUTERS
 from api.settings import ApiSettings
 from geo.db import open_pool
+from geo.planning import siting_jobs
 from geo.settings import DatabaseSettings
 from web.offline import STATIC_DIR, STATIC_URL
+
+log = logging.getLogger("wangge.api")
 
 
 def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSettings | None = None) -> FastAPI:
@@ -30,6 +37,15 @@ def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSet
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = open_pool(db_settings)
+        app.state.database_url = db_settings.url
+        try:  # jobs a stopped server left behind would never finish: say so
+            with app.state.pool.connection() as conn:
+                siting_jobs.interrupted(conn)
+                conn.commit()
+        except (psycopg.OperationalError, PoolTimeout):
+            log.warning("database unavailable at start: interrupted siting jobs left as they are")
+        # Siting jobs run here, one at a time, beside the requests (geo/planning/siting_jobs.py).
+        app.state.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="siting")
         # Everything loaded so far (FastAPI, pydantic, GEOS bindings, pandas) lives as long as the
         # process: keep it out of the cyclic collector, whose full passes over it (75–100 ms) paused requests.
         gc.collect()
@@ -37,6 +53,7 @@ def create_app(db_settings: DatabaseSettings | None = None, api_settings: ApiSet
         try:
             yield
         finally:
+            app.state.background.shutdown(wait=False, cancel_futures=True)
             app.state.pool.close()
 
     # Bodies above the limit are refused (413) as soon as Content-Length or the stream shows it.

@@ -84,6 +84,8 @@ def _site_command(commands: argparse._SubParsersAction, url: Callable[[], str]) 
     cmd.add_argument("--candidates", choices=("layer", "network"), default="layer",
                      help="layer 候选站址图层；network 沿步行路网均匀取点")
     cmd.add_argument("--spacing-m", type=positive, default=150.0, help="路网候选点间距（米）")
+    cmd.add_argument("--force-in", nargs="+", default=[], metavar="编码", help="必选站址（候选站址编码，可多个）")
+    cmd.add_argument("--force-out", nargs="+", default=[], metavar="编码", help="排除站址（候选站址编码，可多个）")
     cmd.set_defaults(run=_site)
 
 
@@ -139,7 +141,7 @@ def _site(args: argparse.Namespace) -> int:
         name, kind=args.kind, k=k, target_share=share, at=args.at, include_planned=args.include_planned,
         limit_m=args.limit_m, method=args.method, time_limit_s=args.time_limit,
         incident_weight=args.incident_weight, worker_weight=args.worker_weight, candidates=args.candidates,
-        spacing_m=args.spacing_m)
+        spacing_m=args.spacing_m, force_in=tuple(args.force_in), force_out=tuple(args.force_out))
     with (connect(args.url()) as conn, job(conn, "siting", "选址求解", "siting_scenarios", {"name": name}),
           bar("选址") as progress):
         scenario_id = scenarios.run(conn, inputs, replace=args.replace, progress=progress)

@@ -12,6 +12,7 @@ from api.routes import (
     pages,
     planning,
     reach,
+    siting_jobs,
     tiles,
     users,
     walking,
@@ -19,4 +20,4 @@ from api.routes import (
 
 ROUTERS = (pages.router, docs.router, login.router, users.router, health.router, layers.router, walking.router,
            reach.router, incidents.router, figures.router, open311.router, planning.router, maps.router,
-           tiles.router)
+           tiles.router, siting_jobs.router)

@@ -9,13 +9,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.deps import Pool
+from api.access import ALLOWED
+from api.deps import CurrentUser, Pool, Settings
 from api.models import Code, Day, Kind, Text
 from geo import clock
 from geo.errors import BadRequest
 from geo.layers.export import BBox
 from geo.walking.access import ANY_KIND
 from web import map_coverage, map_gaps, map_incidents, map_siting
+from web import siting_page as siting_page_mod
 from web.basemaps import BLANK
 
 router = APIRouter(prefix="/maps", tags=["地图"], default_response_class=HTMLResponse)
@@ -60,6 +62,16 @@ def gaps(pool: Pool, kind: Kind = ANY_KIND, at: At = None, basemap: Basemap = BL
     """Hexagons of uncovered residents and the uncovered buildings."""
     with pool.connection() as conn:
         return HTMLResponse(map_gaps.page(conn, kind=kind, at=_at(at), basemap=basemap))
+
+
+@router.get("/siting", summary="选址方案：新建（后台求解）与列表")
+def siting_page(request: Request, pool: Pool, settings: Settings, user: CurrentUser,
+                offset: Annotated[int, Query(ge=0, le=10**6, description="从第几个方案起（每页50个）")] = 0) -> HTMLResponse:
+    """The scenarios (paged, newest first) with their maps and downloads; for planners the form that starts
+    a scenario in the background and follows it to its map, and their recent jobs."""
+    with pool.connection() as conn:
+        return HTMLResponse(siting_page_mod.page(conn, title=settings.title, csrf=request.state.csrf or "",
+                                                 can_plan=user.role in ALLOWED["planner"], offset=offset))
 
 
 @router.get("/siting/{scenario_id}", summary="选址方案地图")

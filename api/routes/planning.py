@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
@@ -15,7 +16,8 @@ from api.paging import Limit, Offset, page
 from api.routes.walking import BUSY, GEOJSON
 from geo.accounts import audit
 from geo.db import jobs
-from geo.planning import scenarios
+from geo.errors import BadRequest
+from geo.planning import scenarios, sites
 from geo.walking import coverage, gaps
 from geo.walking.access import ANY_KIND
 
@@ -86,13 +88,22 @@ class ScenarioBody(StrictBody):
     worker_weight: float = Field(default=0.0, ge=0, le=100, description="新就业群体聚集点每名骑手折合的居民数")
     candidates: Literal["layer", "network"] = Field(default="layer", description="layer：候选站址图层；network：路网生成")
     spacing_m: float = Field(default=150.0, ge=50, le=2000, description="路网候选点间距（米，50～2000）")
+    force_in: list[Annotated[Text, Field(min_length=1, max_length=100)]] = Field(
+        default=[], max_length=200, description="必选站址（候选站址编码）：方案一定包含")
+    force_out: list[Annotated[Text, Field(min_length=1, max_length=100)]] = Field(
+        default=[], max_length=2000, description="排除站址（候选站址编码）：方案不得使用")
+
+
+def scenario_inputs(body: ScenarioBody) -> scenarios.ScenarioInputs:
+    """The checked inputs of a scenario body (k = 5 when neither k nor target_share is given)."""
+    k = 5 if body.k is None and body.target_share is None else body.k
+    return scenarios.ScenarioInputs(**{**body.model_dump(), "k": k})
 
 
 @router.post("/siting/scenarios", summary="新建选址方案（最大覆盖）", status_code=201, responses=BUSY)
 def create_scenario(body: ScenarioBody, pool: Pool, user: CurrentUser) -> JSONResponse:
     """Solve and store the scenario (one siting run at a time); the answer holds the sites and how good they are."""
-    k = 5 if body.k is None and body.target_share is None else body.k
-    inputs = scenarios.ScenarioInputs(**{**body.model_dump(), "k": k})
+    inputs = scenario_inputs(body)
     with pool.connection() as conn, jobs.exclusive(conn, "siting", "选址求解", user.username):
         scenario_id = scenarios.run(conn, inputs)
         audit.record(conn, user.label, "新建选址方案", f"方案{scenario_id}", {"name": body.name})
@@ -119,13 +130,25 @@ def read_scenario(scenario_id: ScenarioId, pool: Pool) -> dict[str, object]:
     return jsonable_encoder(scenario)
 
 
-@router.get("/siting/scenarios/{scenario_id}/sites", summary="方案站点GeoJSON", response_class=Response,
-            responses={200: {"content": {GEOJSON: {}}}})
+@router.get("/siting/scenarios/{scenario_id}/sites", summary="方案站点（GeoJSON，或下载CSV、Excel、GeoPackage）",
+            response_class=Response,
+            responses={200: {"content": {GEOJSON: {}, **{media: {} for media in sites.MEDIA_TYPES.values()}}}})
 def read_sites(scenario_id: ScenarioId, pool: Pool,
-               circles: Annotated[bool, Query(description="true：各站点的步行圈（新增覆盖范围）")] = False) -> Response:
-    """The proposed sites as points, or their walking circles as polygons."""
+               circles: Annotated[bool, Query(description="true：各站点的步行圈（新增覆盖范围），仅用于GeoJSON")] = False,
+               fmt: Annotated[Literal["geojson", "csv", "xlsx", "gpkg"], Query(
+                   alias="format", description="geojson：站点GeoJSON；csv、xlsx（Excel）、gpkg（GeoPackage）："
+                                               "下载站点明细（序号、名称、场所类型、地址、街道、社区、网格、新增覆盖居民、经纬度）")
+               ] = "geojson") -> Response:
+    """The proposed sites as points with their details, or their walking circles; or the details as a file."""
+    if fmt != "geojson" and circles:
+        raise BadRequest("circles=true 仅用于 GeoJSON；下载文件只含站点")
     with pool.connection() as conn:
-        return Response(scenarios.sites_geojson(conn, scenario_id, circles=circles), media_type=GEOJSON)
+        if fmt == "geojson":
+            return Response(scenarios.sites_geojson(conn, scenario_id, circles=circles), media_type=GEOJSON)
+        data, media_type, extension = sites.export(conn, scenario_id, fmt)
+    filename = quote(f"scenario-{scenario_id}-sites.{extension}")
+    return Response(data, media_type=media_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
 @router.get("/siting/compare", summary="比较两个选址方案")

@@ -21,6 +21,7 @@ import numpy as np
 import psycopg
 import shapely
 from psycopg.rows import dict_row
+from scipy import sparse
 from scipy.spatial import cKDTree
 
 from geo import planning
@@ -32,9 +33,11 @@ from geo.layers.export import COORDINATE_DECIMALS
 from geo.network import graph as graph_mod
 from geo.network import reach, snap
 from geo.network.graph import WalkGraph
+from geo.planning import _forced, _order, sites
 from geo.progress import Progress
 from geo.walking import circles as circles_mod
-from geo.walking.access import ANY_KIND
+from geo.walking import whatif
+from geo.walking.access import counting
 from geo.walking.coverage import DEFAULT_LIMIT_M, check_kind
 from geo.walking.store import network_version
 
@@ -54,6 +57,8 @@ class ScenarioInputs:
     250 m ÷ the mean over buildings). `worker_weight`: each worker at a gathering point
     counts as that many residents (0: gathering points are not demand). `candidates`:
     'layer' (the candidates layer) or 'network' (one network node per `spacing_m` square).
+    `force_in` / `force_out`: candidate codes every answer must include / may not use; the
+    answer is then the best one among those that include the forced sites.
     """
 
     name: str
@@ -69,9 +74,18 @@ class ScenarioInputs:
     worker_weight: float = 0.0
     candidates: CandidateSource = "layer"
     spacing_m: float = 150.0
+    force_in: tuple[str, ...] = ()
+    force_out: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_kind(self.kind)
+        object.__setattr__(self, "force_in", tuple(dict.fromkeys(self.force_in)))
+        object.__setattr__(self, "force_out", tuple(dict.fromkeys(self.force_out)))
+        both = sorted(set(self.force_in) & set(self.force_out))
+        if both:
+            raise BadRequest(f"站址“{'、'.join(both)}”不能既必选又排除")
+        if self.k is not None and len(self.force_in) > self.k:
+            raise BadRequest(f"必选站址{len(self.force_in)}处，多于新增站点数 k={self.k}")
         if not self.name.strip():
             raise BadRequest("方案名称不能为空")
         if (self.k is None) == (self.target_share is None):
@@ -112,6 +126,11 @@ class Instance:
     sites: snap.Snapped
     existing_stations: int
     graph: WalkGraph
+    free: np.ndarray             # site indices the solver chooses among (the problem's columns)
+    forced: np.ndarray           # site indices forced in (fixed like existing stations)
+    forced_cover: sparse.csc_matrix  # demand × forced sites
+    before: np.ndarray           # demand covered by existing stations alone
+    stations_lonlat: np.ndarray  # (n, 2) degrees: the existing stations that count
 
 
 def build(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | None = None) -> Instance:
@@ -130,13 +149,19 @@ def build(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | N
         lonlat = np.vstack([lonlat, np.array([(r[4], r[5]) for r in spots], dtype=float).reshape(-1, 2)])
     demand = snap.snap(graph, snap.lonlat_to_points(graph, lonlat[:, 0], lonlat[:, 1]))
     ids, codes, names, site_lonlat = _candidates(conn, graph, inputs)
+    kept, forced = _forced.split(codes, inputs.force_in, inputs.force_out)
+    ids, codes, names, site_lonlat, forced = ids[kept], codes[kept], names[kept], site_lonlat[kept], forced[kept]
     sites = snap.snap(graph, snap.lonlat_to_points(graph, site_lonlat[:, 0], site_lonlat[:, 1]))
-    existing = _existing(conn, graph, inputs)
-    problem = planning.SitingProblem(
-        reach.walking_coverage(graph, demand, sites, inputs.limit_m), weights,
-        existing=reach.walking_coverage(graph, demand, existing, inputs.limit_m))
+    stations_lonlat = _existing(conn, inputs)
+    existing = snap.snap(graph, snap.lonlat_to_points(graph, stations_lonlat[:, 0], stations_lonlat[:, 1]))
+    cover = reach.walking_coverage(graph, demand, sites, inputs.limit_m).tocsc()
+    stations_cover = reach.walking_coverage(graph, demand, existing, inputs.limit_m)
+    free, fixed = np.flatnonzero(~forced), np.flatnonzero(forced)
+    problem = planning.SitingProblem(cover[:, free], weights,
+                                     existing=sparse.hstack([stations_cover, cover[:, fixed]]).tocsr())
+    before = np.asarray((sparse.csr_matrix(stations_cover) != 0).sum(axis=1)).ravel() > 0
     return Instance(problem, residents, np.array(streets, dtype=object), ids, codes, names, site_lonlat, sites,
-                    int(existing.on_network.sum()), graph)
+                    int(existing.on_network.sum()), graph, free, fixed, cover[:, fixed], before, stations_lonlat)
 
 
 def _incident_factor(conn: psycopg.Connection, graph: WalkGraph, lonlat: np.ndarray, weight: float) -> np.ndarray:
@@ -173,14 +198,11 @@ def _candidates(conn: psycopg.Connection, graph: WalkGraph,
             np.column_stack([lon, lat]))
 
 
-def _existing(conn: psycopg.Connection, graph: WalkGraph, inputs: ScenarioInputs) -> snap.Snapped:
-    """Existing stations (of the kind, open at the hour; planned ones if asked), snapped."""
+def _existing(conn: psycopg.Connection, inputs: ScenarioInputs) -> np.ndarray:
+    """Lon/lat (n, 2) of the existing stations that count (of the kind, open at the hour; planned ones if asked)."""
     stations = stations_mod.load(conn)
-    mask = stations.open_at(inputs.at) & (stations.existing | inputs.include_planned)
-    if inputs.kind != ANY_KIND:
-        mask &= stations.kinds == inputs.kind
-    chosen = stations.select(mask)
-    return snap.snap(graph, snap.lonlat_to_points(graph, chosen.lon, chosen.lat))
+    chosen = stations.select(counting(stations, inputs.kind, inputs.at, inputs.include_planned))
+    return np.column_stack([chosen.lon, chosen.lat]).reshape(-1, 2)
 
 
 def solve(instance: Instance, inputs: ScenarioInputs) -> tuple[np.ndarray, dict[str, object]]:
@@ -193,31 +215,16 @@ def solve(instance: Instance, inputs: ScenarioInputs) -> tuple[np.ndarray, dict[
             "objective": problem.gain(cover.sites), "bound": None, "gap": None, "seconds": cover.seconds,
             "optimal": cover.optimal, "feasible": cover.feasible, "lower_bound": cover.lower_bound,
             "max_share": cover.max_share}
+    k = inputs.k - len(instance.forced)
     if inputs.method == "exact":
-        result = planning.solve_mclp(problem, inputs.k, time_limit_s=inputs.time_limit_s)
+        result = planning.solve_mclp(problem, k, time_limit_s=inputs.time_limit_s)
     elif inputs.method == "fast":
-        result = planning.fast_mclp(problem, inputs.k)
+        result = planning.fast_mclp(problem, k)
     else:
-        result = planning.greedy(problem, inputs.k)
+        result = planning.greedy(problem, k)
     return result.sites, {"method": result.method, "status": result.status, "objective": result.objective,
                           "bound": result.bound, "gap": result.gap, "seconds": result.seconds,
                           "optimal": result.optimal, "bound_kind": result.bound_kind}
-
-
-def ranked(problem: planning.SitingProblem, sites: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """The chosen sites in greedy order of what each adds, with the demand mask each newly covers."""
-    columns = problem.coverage.tocsc()
-    reach = {int(s): columns.indices[columns.indptr[s]:columns.indptr[s + 1]] for s in sites}
-    covered = problem.existing.copy()
-    out = []
-    while reach:
-        best = max(reach, key=lambda s: (problem.weights[reach[s]][~covered[reach[s]]].sum(), -s))
-        new = np.zeros(problem.n_demand, dtype=bool)
-        new[reach.pop(best)] = True
-        new &= ~covered
-        covered |= new
-        out.append((best, new))
-    return out
 
 
 def run(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | None = None, *,
@@ -233,10 +240,18 @@ def run(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | Non
     sites, report = solve(instance, inputs)
     report_step("求解", 2, 3)
     problem = instance.problem
-    order = ranked(problem, sites)
-    after = problem.existing.copy()
+    forced = [(int(instance.forced[j]), new) for j, new in _order.in_order(
+        instance.forced_cover, problem.weights, instance.before, np.arange(len(instance.forced)))]
+    order = forced + [(int(instance.free[s]), new) for s, new in _order.in_order(
+        problem.coverage.tocsc(), problem.weights, problem.existing, sites)]
+    after = instance.before.copy()
     for _, new in order:
         after |= new
+    area = whatif.newly_covered_area(instance.graph, instance.stations_lonlat,
+                                     instance.site_lonlat[[s for s, _ in order]].reshape(-1, 2), inputs.limit_m,
+                                     circles_mod.DEFAULT_SPEED_KMH)
+    report = _forced.with_forced(report, float(problem.weights[problem.existing & ~instance.before].sum()),
+                                 len(forced))
     residents = instance.residents
     details = {key: report[key] for key in report if key not in ("method", "status", "objective", "bound", "gap",
                                                                   "seconds")}
@@ -250,37 +265,38 @@ def run(conn: psycopg.Connection, inputs: ScenarioInputs, graph: WalkGraph | Non
             "network_version": network_version(conn), "method": report["method"], "status": report["status"],
             "sites": len(order), "objective": float(report["objective"]), "bound": report["bound"],
             "gap": report["gap"], "seconds": float(report["seconds"]),
-            "residents": int(residents.sum()), "covered_before": int(residents[problem.existing].sum()),
+            "residents": int(residents.sum()), "covered_before": int(residents[instance.before].sum()),
             "covered_after": int(residents[after].sum()), "demand_total": problem.total,
-            "demand_before": problem.already_covered,
+            "demand_before": float(problem.weights[instance.before].sum()),
             "demand_after": float(problem.weights[after].sum()),
-            "details": json.dumps(details, ensure_ascii=False)}).fetchone()[0]
-        _store_sites(conn, scenario_id, instance, inputs, order)
+            "details": json.dumps(details, ensure_ascii=False), "newly_covered_area": to_ewkb(area)}).fetchone()[0]
+        _store_sites(conn, scenario_id, instance, inputs, order, len(forced))
         _store_streets(conn, scenario_id, instance, after)
     report_step("保存", 3, 3)
     return scenario_id
 
 
 def _store_sites(conn: psycopg.Connection, scenario_id: int, instance: Instance, inputs: ScenarioInputs,
-                 order: list[tuple[int, np.ndarray]]) -> None:
+                 order: list[tuple[int, np.ndarray]], forced: int) -> None:
     chosen = np.array([s for s, _ in order], dtype=np.int64)
     speed = circles_mod.DEFAULT_SPEED_KMH
     params = circles_mod.WalkParams((inputs.limit_m / (speed * circles_mod.METRES_PER_KM / 60.0),), speed)
     shapes = {int(chosen[c.source]): c.geom
               for c in circles_mod.circles(instance.graph, instance.sites.take(chosen), params, lonlat=True)}
     with conn.cursor().copy("COPY siting_sites (scenario_id, rank, candidate_id, code, name, newly_covered, geom, "
-                            "circle) FROM STDIN") as copy:
+                            "circle, forced) FROM STDIN") as copy:
         for rank, (site, new) in enumerate(order, start=1):
             lon, lat = instance.site_lonlat[site]
             candidate = int(instance.site_ids[site])
             circle = shapes.get(site)
             copy.write_row((scenario_id, rank, candidate if candidate >= 0 else None, instance.site_codes[site],
                             instance.site_names[site], int(instance.residents[new].sum()),
-                            to_ewkb(shapely.Point(lon, lat)), to_ewkb(circle) if circle is not None else None))
+                            to_ewkb(shapely.Point(lon, lat)), to_ewkb(circle) if circle is not None else None,
+                            rank <= forced))
 
 
 def _store_streets(conn: psycopg.Connection, scenario_id: int, instance: Instance, after: np.ndarray) -> None:
-    existing = instance.problem.existing
+    existing = instance.before
     with conn.cursor().copy("COPY siting_streets (scenario_id, street_code, residents, covered_before, "
                             "covered_after) FROM STDIN") as copy:
         for street in sorted({s for s in instance.streets if s is not None}):
@@ -296,6 +312,7 @@ def read(conn: psycopg.Connection, scenario_id: int) -> dict[str, object]:
     scenario = cur.execute("SELECT * FROM siting_scenarios WHERE id = %s", (scenario_id,)).fetchone()
     if scenario is None:
         raise NotFound(f"没有编号为{scenario_id}的选址方案")
+    del scenario["newly_covered_area"]  # a geometry: see newly_covered_geojson
     scenario["sites_chosen"] = cur.execute(
         "SELECT rank, candidate_id, code, name, newly_covered, ST_X(geom) AS lon, ST_Y(geom) AS lat "
         "FROM siting_sites WHERE scenario_id = %s ORDER BY rank", (scenario_id,)).fetchall()
@@ -327,11 +344,25 @@ def compare(conn: psycopg.Connection, first: int, second: int) -> dict[str, obje
 
 
 def sites_geojson(conn: psycopg.Connection, scenario_id: int, *, circles: bool = False) -> bytes:
-    """The scenario's sites as GeoJSON points, or their walking circles as polygons with `circles`."""
+    """The scenario's sites as GeoJSON points with their details (geo.planning.sites), or their walking
+    circles as polygons with `circles`."""
     read(conn, scenario_id)  # NotFound for an unknown id
-    row = conn.execute(sql_file("siting_sites_geojson"), {"id": scenario_id, "circles": circles,
-                                                          "decimals": COORDINATE_DECIMALS}).fetchone()
-    return row[0].encode("utf-8")
+    if circles:
+        return conn.execute(sql_file("siting_circles_geojson"), {
+            "id": scenario_id, "decimals": COORDINATE_DECIMALS}).fetchone()[0].encode("utf-8")
+    rows = sites.table(conn, scenario_id)
+    features = [{"type": "Feature", "properties": {k: v for k, v in row.items() if k not in ("lon", "lat")},
+                 "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]}} for row in rows]
+    return json.dumps({"type": "FeatureCollection", "numberReturned": len(features), "features": features},
+                      ensure_ascii=False, default=float).encode("utf-8")
+
+
+def newly_covered_geojson(conn: psycopg.Connection, scenario_id: int) -> dict | None:
+    """The scenario's newly covered area (its sites' walking circles less what the existing stations reach)
+    as a GeoJSON geometry in EPSG:4326; None for scenarios stored before it was kept, or with none."""
+    row = conn.execute("SELECT ST_AsGeoJSON(newly_covered_area, %s) FROM siting_scenarios WHERE id = %s",
+                       (COORDINATE_DECIMALS, scenario_id)).fetchone()
+    return json.loads(row[0]) if row and row[0] else None
 
 
 def verdict(scenario: dict[str, object]) -> str:
@@ -340,6 +371,8 @@ def verdict(scenario: dict[str, object]) -> str:
     method = {"milp": "精确求解（HiGHS）", "greedy": "贪心算法", "fast": "快速求解（贪心+拉格朗日松弛）",
               "min_sites": "最少站点数（HiGHS）"}.get(
         str(scenario["method"]), str(scenario["method"]))
+    if details.get("forced_in"):
+        method += f"（含必选站址{details['forced_in']}处，在此前提下求解）"
     seconds = f"求解用时{float(scenario['seconds']):.2f}秒"
     if details.get("feasible") is False:
         return (f"{method}：无法达到目标，即使启用全部候选站址，覆盖率最高也只有"

@@ -21,6 +21,7 @@ from geo.errors import BadRequest, NotFound
 from geo.layers import stations as stations_mod
 from geo.layers.stations import Stations
 from geo.network import snap
+from geo.network.graph import WalkGraph
 from geo.walking._loaded import Loaded
 from geo.walking.access import ANY_KIND, counting, nearest
 from geo.walking.circles import METRES_PER_KM, MINUTES_PER_HOUR, WalkParams, circles
@@ -88,24 +89,24 @@ def distances(loaded: Loaded, stations: Stations) -> np.ndarray:
     return nearest(loaded.graph, stations, loaded.buildings)[0].distance_m
 
 
-def newly_covered_area(loaded: Loaded, before: Stations, changed: Stations, limit_m: float,
+def newly_covered_area(graph: WalkGraph, before: np.ndarray, changed: np.ndarray, limit_m: float,
                        speed_kmh: float) -> shapely.Geometry:
-    """The circles of `changed` less those of the `before` stations near enough to overlap them (EPSG:4326)."""
+    """The walking circles (at `limit_m` metres) of the stations at `changed` less those of the stations at
+    `before` near enough to overlap them; positions and result in EPSG:4326 (lon/lat rows of (n, 2) arrays)."""
     if len(changed) == 0:
         return shapely.MultiPolygon()
-    graph = loaded.graph
     params = WalkParams((limit_m * MINUTES_PER_HOUR / (speed_kmh * METRES_PER_KM),), speed_kmh)
 
-    def union(stations: Stations) -> shapely.Geometry:
-        snapped = snap.snap(graph, snap.lonlat_to_points(graph, stations.lon, stations.lat))
+    def union(lonlat: np.ndarray) -> shapely.Geometry:
+        snapped = snap.snap(graph, snap.lonlat_to_points(graph, lonlat[:, 0], lonlat[:, 1]))
         return shapely.union_all([c.geom for c in circles(graph, snapped, params, lonlat=True)])
 
-    new_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, changed.lon, changed.lat))
-    old_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, before.lon, before.lat))
+    new_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, changed[:, 0], changed[:, 1]))
+    old_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, before[:, 0], before[:, 1]))
     # Walking is never shorter than the straight line: farther stations cannot share ground with the new ones.
     near = (np.hypot(*(old_xy[:, None, :] - new_xy[None, :, :]).transpose(2, 0, 1)) <= 2 * limit_m + 100).any(axis=1)
     gained = union(changed)
-    return shapely.difference(gained, union(before.select(near))) if near.any() else gained
+    return shapely.difference(gained, union(before[near])) if near.any() else gained
 
 
 def whatif(conn: psycopg.Connection, loaded: Loaded, change: Change, *, kind: str = ANY_KIND,
@@ -131,9 +132,13 @@ def whatif(conn: psycopg.Connection, loaded: Loaded, change: Change, *, kind: st
         "newly_covered": int(residents[now & ~was].sum()), "newly_lost": int(residents[was & ~now].sum()),
         "by_street": _by_area(areas, 3, residents, was, now), "by_community": _by_area(areas, 1, residents, was, now),
         "stations_before": len(before), "stations_after": len(after),
-        "newly_covered_area": newly_covered_area(loaded, before, after_all.select(after_mask & changed), limit_m,
-                                                 speed_kmh),
+        "newly_covered_area": newly_covered_area(loaded.graph, _lonlat(before),
+                                                 _lonlat(after_all.select(after_mask & changed)), limit_m, speed_kmh),
     }
+
+
+def _lonlat(stations: Stations) -> np.ndarray:
+    return np.column_stack([stations.lon, stations.lat]).reshape(-1, 2)
 
 
 def _total(residents: np.ndarray, covered: np.ndarray) -> dict[str, object]:

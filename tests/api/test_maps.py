@@ -91,7 +91,7 @@ def test_siting_map_shows_the_scenario(client: TestClient) -> None:
     assert page.status_code == 200 and "选址方案：地图" in page.text
     assert_offline(page.text)
     drawn = counts(page.text)
-    assert drawn["建议新站"] == 3 and drawn["新增覆盖范围（新站步行圈）"] == 3
+    assert drawn["建议新站"] == 3 and drawn["新站步行圈（完整）"] == 3 and drawn["新增覆盖范围"] == 1
     assert client.get("/maps/siting/9999").status_code == 404
 
 

@@ -123,7 +123,7 @@ def test_siting_map(open_page, prepared) -> None:
     page = open_page(f"/maps/siting/{prepared['scenario']}", name="maps_siting")
     page.assert_clean()
     drawn = overlays(page)
-    assert drawn["建议新站"] == 4 and drawn["新增覆盖范围（新站步行圈）"] == 4
+    assert drawn["建议新站"] == 4 and drawn["新站步行圈（完整）"] == 4 and drawn["新增覆盖范围"] == 1
     assert "方案后" in page.js("return document.body.innerText")
 
 

@@ -165,3 +165,42 @@ def test_bad_inputs_are_refused_in_chinese() -> None:
         scenarios.ScenarioInputs("x", k=None, target_share=85)
     with pytest.raises(BadRequest, match="未知驿站类型"):
         scenarios.ScenarioInputs("x", kind="驿站")
+
+
+def test_forced_sites_are_in_every_answer_and_the_rest_is_the_best_completion(demo, demo_graph) -> None:
+    free = scenarios.read(demo, scenarios.run(demo, scenarios.ScenarioInputs("自由", kind="全部", k=2), demo_graph))
+    best = free["sites_chosen"][0]["code"]
+    # force in the site the free answer ranks last, force out the one it ranks first
+    forced_code = free["sites_chosen"][-1]["code"]
+    inputs = scenarios.ScenarioInputs("必选与排除", kind="全部", k=2, force_in=(forced_code,), force_out=(best,))
+    scenario = scenarios.read(demo, scenarios.run(demo, inputs, demo_graph))
+    codes = [s["code"] for s in scenario["sites_chosen"]]
+    assert codes[0] == forced_code and best not in codes and len(codes) == 2
+    assert scenario["details"]["optimal"] and scenario["covered_before"] == free["covered_before"]
+    assert sum(s["newly_covered"] for s in scenario["sites_chosen"]) == scenario["objective"]
+    assert scenario["objective"] <= free["objective"]
+    # brute force over every second site on the unforced instance: the stored answer is the best one
+    instance = scenarios.build(demo, scenarios.ScenarioInputs("对照", kind="全部", k=2), demo_graph)
+    codes_all = instance.site_codes.tolist()
+    first = codes_all.index(forced_code)
+    values = [instance.problem.gain(np.array([first, j])) for j in range(len(codes_all))
+              if codes_all[j] not in (forced_code, best)]
+    assert scenario["objective"] == pytest.approx(max(values))
+    assert "必选站址1处" in scenarios.verdict(scenario)
+    with pytest.raises(BadRequest, match="候选站址中没有"):
+        scenarios.run(demo, scenarios.ScenarioInputs("错", kind="全部", k=1, force_in=("不存在",)), demo_graph)
+    with pytest.raises(BadRequest, match="不能既必选又排除"):
+        scenarios.ScenarioInputs("错", k=1, force_in=("C0001",), force_out=("C0001",))
+
+
+def test_the_newly_covered_area_leaves_out_what_existing_stations_reach(demo, demo_graph) -> None:
+    circle_store.recompute(demo, WalkParams(minutes=(15,)), graph=demo_graph, workers=2)
+    scenario_id = scenarios.run(demo, scenarios.ScenarioInputs("新增范围", kind="全部", k=3), demo_graph)
+    area, overlap, circles = demo.execute("""
+        WITH s AS (SELECT newly_covered_area AS g FROM siting_scenarios WHERE id = %(id)s),
+             old AS (SELECT ST_Union(c.geom) AS g FROM walk_circles c JOIN stations st ON st.id = c.station_id
+                     WHERE c.minutes = 15 AND st.status = 'existing'),
+             new AS (SELECT ST_Union(circle) AS g FROM siting_sites WHERE scenario_id = %(id)s)
+        SELECT ST_Area(s.g::geography), ST_Area(ST_Intersection(s.g, old.g)::geography), ST_Area(new.g::geography)
+        FROM s, old, new""", {"id": scenario_id}).fetchone()
+    assert 0 < area < circles and overlap < 0.001 * area

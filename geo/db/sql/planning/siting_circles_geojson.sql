@@ -1,9 +1,9 @@
--- One scenario's chosen sites as GeoJSON: points, or (circles) their walking circles.
+-- One scenario's chosen sites' walking circles as GeoJSON polygons (the points, with their
+-- details, come from siting_sites_table.sql: geo/planning/sites.py).
 WITH rows AS (
-    SELECT rank, code, name, candidate_id, newly_covered,
-           CASE WHEN %(circles)s THEN circle ELSE geom END AS geom
+    SELECT rank, code, name, candidate_id, newly_covered, circle AS geom
     FROM siting_sites
-    WHERE scenario_id = %(id)s AND (NOT %(circles)s OR circle IS NOT NULL)
+    WHERE scenario_id = %(id)s AND circle IS NOT NULL
     ORDER BY rank
 )
 SELECT json_build_object(
