@@ -14,16 +14,16 @@ import folium
 from branca.element import Element, MacroElement, Template
 from folium.map import FitBounds
 
-from web import basemaps
+from web import basemaps, palette
 from web.map_print import NARROW_PX, print_layout
 from web.offline import STATIC_URL, render_html
 
-# Station kinds and their colours (also used by the legend).
-KIND_COLOURS = {"党群服务中心": "#c0392b", "党群服务驿站": "#e67e22", "城市驿站": "#2471a3", "暖新驿站": "#17a589"}
-# Coverage share classes (lower bound, colour, label), worst first.
-SHARE_CLASSES = ((0.0, "#b2182b", "< 50%"), (0.5, "#ef8a62", "50–70%"), (0.7, "#fddbc7", "70–85%"),
-                 (0.85, "#d1e5f0", "85–95%"), (0.95, "#4393c3", "≥ 95%"))
-NO_DATA = "#bbbbbb"
+# Station kinds and their colours (also used by the legend); colours from web/palette.py.
+KIND_COLOURS = palette.KINDS
+# Coverage share classes (lower bound, colour, label), worst (darkest) first.
+SHARE_CLASSES = tuple(zip((0.0, 0.5, 0.7, 0.85, 0.95), reversed(palette.ramp(5)),
+                          ("< 50%", "50–70%", "70–85%", "85–95%", "≥ 95%"), strict=True))
+NO_DATA = palette.NO_DATA
 
 
 def share_colour(share: float | None) -> str:
@@ -127,7 +127,8 @@ def panel(m: folium.Map, title: str, figures: Sequence[tuple[str, str]], form: s
     _fixed(m, "wg-panel", "top:10px;left:54px;max-width:360px",
            f'<h1>{html.escape(title)}</h1><table>{rows}</table>{form}{note_html}'
            '<p><button type="button" class="wg-print" onclick="window.print()">打印 / 导出PDF</button> '
-           '<a href="/">返回首页</a></p>')
+           f'<button type="button" class="wg-png" data-lib="{STATIC_URL}/vendor/html-to-image/html-to-image.js">'
+           '导出PNG</button> <a href="/">返回首页</a></p>')
 
 
 def legend(m: folium.Map, title: str, items: Sequence[tuple[str, str]]) -> None:
@@ -162,6 +163,7 @@ def finish(m: folium.Map, counts: dict[str, int]) -> str:
     ready = MacroElement()
     ready._template = Template("""{% macro script(this, kwargs) %}
         window.wanggeCounts = """ + json.dumps(counts, ensure_ascii=False) + """;
+        window.wanggePalette = """ + json.dumps(palette.for_pages()) + """;
         window.wanggeLayerControl = """ + control.get_name() + """;
         if (window.innerWidth <= """ + str(NARROW_PX) + """) { window.wanggeLayerControl.collapse(); }
         {{ this._parent.get_name() }}.whenReady(function () { document.body.dataset.wanggeReady = "1"; });

@@ -14,10 +14,11 @@ from geo.errors import EmptyNetwork
 from geo.layers.schema import STATION_KINDS
 from geo.walking import coverage
 from geo.walking.access import ANY_KIND
-from web import basemaps
+from web import basemaps, palette
 from web import map_base as mb
 
-RINGS = ((15.0, "#9ecae1", 0.35), (10.0, "#4292c6", 0.35), (5.0, "#08519c", 0.35))
+# Rings by minutes, the farthest first: grey (web/palette.py), faint fill and a firm edge.
+RINGS = tuple((minutes, palette.RINGS[minutes], 0.06) for minutes in (15.0, 10.0, 5.0))
 
 
 def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
@@ -45,7 +46,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
         if geometry is not None:
             folium.GeoJson({"type": "Feature", "properties": {"minutes": minutes}, "geometry": geometry},
                            # Not interactive: the grids under the rings keep their hover (the legend names the rings).
-                           style_function=lambda _, c=colour, o=opacity: {"color": c, "weight": 1, "fillColor": c,
+                           style_function=lambda _, c=colour, o=opacity: {"color": c, "weight": 1.5, "fillColor": c,
                                                                          "fillOpacity": o, "interactive": False},
                            ).add_to(group)
         group.add_to(m)

@@ -11,14 +11,14 @@ from geo import map_data
 from geo.layers.schema import STATION_KINDS
 from geo.walking import coverage, gaps
 from geo.walking.access import ANY_KIND
-from web import basemaps
+from web import basemaps, palette
 from web import map_base as mb
 from web.map_coverage import station_layers
 
 HEX_STEPS = (50, 200, 500, 1000)
 # More uncovered buildings than this are not drawn one by one (the hexagons summarise them).
 BUILDINGS_EMBED_MAX = 5000
-HEX_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+HEX_COLOURS = palette.ramp(5)
 
 
 def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None = None,
@@ -34,7 +34,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
                        tooltip=mb.tooltip(grids, ["name", "community_name"], ["网格", "社区"])).add_to(m)
         counts["网格"] = len(grids["features"])
     folium.GeoJson(hexagons, name="未覆盖居民（六边形）",
-                   style_function=lambda f: {"color": "#700", "weight": 0.5, "fillOpacity": 0.7, "fillColor":
+                   style_function=lambda f: {"color": palette.RAMP[-1], "weight": 0.5, "fillOpacity": 0.7, "fillColor":
                                              mb.steps_colour(f["properties"]["uncovered_residents"], HEX_STEPS,
                                                              HEX_COLOURS)},
                    tooltip=mb.tooltip(hexagons, ["uncovered_residents", "buildings"], ["未覆盖居民", "楼栋"])).add_to(m)
@@ -42,7 +42,7 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
     note = ""
     if len(buildings["features"]) <= BUILDINGS_EMBED_MAX:
         folium.GeoJson(buildings, name="未覆盖楼栋", show=False,
-                       marker=folium.CircleMarker(radius=3, color="#333", weight=1, fill=True, fill_color="#ffd92f",
+                       marker=folium.CircleMarker(radius=3, color="#333", weight=1, fill=True, fill_color=palette.MARK,
                                                   fill_opacity=0.9),
                        tooltip=mb.tooltip(buildings, ["building_code", "residents", "distance_m"],
                                           ["楼栋", "居民", "步行距离（米）"])).add_to(m)
@@ -60,5 +60,5 @@ def page(conn: psycopg.Connection, *, kind: str = ANY_KIND, at: dt.time | None =
                      f'<label>时刻 <input type="time" name="at" value="{at.strftime("%H:%M") if at else ""}">'
                      "</label>", mb.basemap_field(basemap)), note=note)
     labels = [f"< {HEX_STEPS[0]}", *[f"≥ {s}" for s in HEX_STEPS]]
-    mb.legend(m, "六边形内未覆盖居民", [*zip(HEX_COLOURS, labels, strict=True), ("#ffd92f", "未覆盖楼栋")])
+    mb.legend(m, "六边形内未覆盖居民", [*zip(HEX_COLOURS, labels, strict=True), (palette.MARK, "未覆盖楼栋")])
     return mb.finish(m, counts)

@@ -14,13 +14,13 @@ from branca.element import MacroElement, Template
 from folium.plugins import MarkerCluster
 
 from geo import map_data
-from web import basemaps
+from web import basemaps, palette
 from web import map_base as mb
 
 DEFAULT_DAYS = 30
 CST = dt.timezone(dt.timedelta(hours=8))
 WORKLOAD_STEPS = (1, 5, 10, 20, 40)
-WORKLOAD_COLOURS = ("#f7f7f7", "#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+WORKLOAD_COLOURS = palette.ramp(6)
 # Both incident layers are filled in the browser from one compact array embedded once:
 # rows [lat, lon, overdue 0/1, id, category index, status index] with lookup lists.
 POINTS_JS = """{% macro script(this, kwargs) %}
@@ -29,11 +29,11 @@ POINTS_JS = """{% macro script(this, kwargs) %}
     data.rows.forEach(function (r) {
         var isLate = r[2] === 1, text = "事件 " + r[3] + "<br>" + data.categories[r[4]] + "<br>"
             + data.statuses[r[5]] + (isLate ? "（超期）" : "");
-        all.push(L.circleMarker([r[0], r[1]], {radius: 5, weight: 1, color: isLate ? "#a50f15" : "#08519c",
-            fillColor: isLate ? "#ef3b2c" : "#4292c6", fillOpacity: 0.9}).bindPopup(text));
+        all.push(L.circleMarker([r[0], r[1]], {radius: 5, weight: 1, color: "#fff",
+            fillColor: isLate ? {{ this.overdue_colour }} : {{ this.incident_colour }}, fillOpacity: 0.9}).bindPopup(text));
         if (isLate) {
-            overdue.push(L.circleMarker([r[0], r[1]], {radius: 4, weight: 1, color: "#a50f15",
-                fillColor: "#ef3b2c", fillOpacity: 0.9}).bindTooltip(text));
+            overdue.push(L.circleMarker([r[0], r[1]], {radius: 4, weight: 1, color: "#fff",
+                fillColor: {{ this.overdue_colour }}, fillOpacity: 0.9}).bindTooltip(text));
         }
     });
     cluster.addLayers(all);  // in bulk: one clustering pass, not one per marker
@@ -71,8 +71,8 @@ def page(conn: psycopg.Connection, *, start: dt.date | None = None, end: dt.date
                      f'<label>结束 <input type="date" name="end" value="{end:%Y-%m-%d}"></label>',
                      mb.select("category", "类别", choices, category or ""), mb.basemap_field(basemap)))
     steps = ["0", *[f"≥ {s}" for s in WORKLOAD_STEPS]]
-    mb.legend(m, "网格事件数", [*zip(WORKLOAD_COLOURS, steps, strict=True), ("#4292c6", "事件"),
-                               ("#ef3b2c", "超期事件")])
+    mb.legend(m, "网格事件数", [*zip(WORKLOAD_COLOURS, steps, strict=True), (palette.INCIDENT, "事件"),
+                               (palette.OVERDUE, "超期事件")])
     return mb.finish(m, {"网格工作量": n_grids, "事件（聚合）": len(rows), "超期事件": overdue})
 
 
@@ -91,6 +91,7 @@ def _points(m: folium.Map, rows: list[dict[str, object]]) -> None:
     filler._template = Template(POINTS_JS)
     filler.data = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     filler.cluster, filler.late = cluster.get_name(), late.get_name()
+    filler.incident_colour, filler.overdue_colour = json.dumps(palette.INCIDENT), json.dumps(palette.OVERDUE)
     m.add_child(filler)
 
 

@@ -1,8 +1,9 @@
-"""Maps people can take away and read on a phone: a print layout, collapsible panels.
+"""Maps people can take away and read on a phone: a print layout, PNG export, collapsible panels.
 
 Printing (the 打印 button, or the browser's own) shows the map with a title, the date, the legend,
 the scale bar, a north arrow and the data source, and none of the controls (zoom, layer switch,
-forms, the walking-rings and what-if panels). The browser's print dialog saves it as PDF.
+forms, the walking-rings and what-if panels). The browser's print dialog saves it as PDF; 导出PNG
+saves the current view with the same layout as a PNG (web/static/export_png.js, html-to-image).
 Every panel (`.wg-box`) can be folded to its first line; on a narrow screen (a phone) the panels
 and the layer control start folded, so they never cover the area of interest.
 """
@@ -16,6 +17,7 @@ import folium
 from branca.element import Element
 
 from geo.clock import CHINA_TZ
+from web.offline import STATIC_URL
 
 SOURCE = "数据来源：网格化治理 GIS 服务（本地数据：路网、楼栋、区划、驿站）"
 NARROW_PX = 600
@@ -23,6 +25,19 @@ NARROW_PX = 600
 # A north arrow: the map is always north-up (Web Mercator, no rotation).
 NORTH_ARROW = ('<svg width="28" height="40" viewBox="0 0 28 40" aria-label="指北针"><polygon points="14,2 24,30 14,24 4,30" '
                'fill="#222"/><text x="14" y="39" text-anchor="middle" font-size="11" font-weight="bold">N</text></svg>')
+
+# What a map taken away shows (printed, or exported as PNG: body.wg-exporting): no controls, the print-only
+# title, date, source and north arrow, every panel unfolded.
+_HIDDEN = (".leaflet-control-zoom", ".leaflet-control-layers", ".leaflet-control-fullscreen", ".wg-form", ".wg-walk",
+           ".wg-whatif", ".wg-fold", ".wg-print", ".wg-png", ".wg-panel a")
+
+
+def _take_away(scope: str) -> str:
+    """The rules of a map taken away, each selector prefixed by `scope`."""
+    hidden = ", ".join(scope + selector for selector in _HIDDEN)
+    return (f"{hidden} {{ display: none !important; }}\n{scope}.wg-print-only {{ display: block !important; }}\n"
+            f"{scope}.wg-box.wg-folded > * {{ display: revert !important; }}\n{scope}.wg-box {{ box-shadow: none; }}")
+
 
 CSS = f"""
 .wg-fold {{ float: right; margin-left: 6px; border: 1px solid #bbb; background: #fff; border-radius: 3px;
@@ -35,13 +50,10 @@ CSS = f"""
   .wg-box h1 {{ font-size: 14px; }}
 }}
 @media print {{
-  .leaflet-control-zoom, .leaflet-control-layers, .leaflet-control-fullscreen, .wg-form, .wg-walk, .wg-whatif,
-  .wg-fold, .wg-print, .wg-panel a {{ display: none !important; }}
-  .wg-print-only {{ display: block !important; }}
-  .wg-box.wg-folded > * {{ display: revert !important; }}
-  .wg-box {{ box-shadow: none; }}
+  {_take_away("")}
   @page {{ size: A4 landscape; margin: 8mm; }}
 }}
+{_take_away("body.wg-exporting ")}
 """
 
 # Fold buttons on every panel; panels start folded on a narrow screen (the layer control too: web.map_base.finish).
@@ -71,3 +83,4 @@ def print_layout(m: folium.Map, title: str, now: dt.datetime | None = None) -> N
         f'制图日期：{when:%Y-%m-%d %H:%M}（北京时间）<br><span style="font-size:11px">{html.escape(SOURCE)}</span></div>'
         f'<div class="wg-north wg-print-only">{NORTH_ARROW}</div>'), name="wangge_print_header")
     root.html.add_child(Element(f"<script>{SCRIPT}</script>"), name="wangge_fold_script")
+    root.html.add_child(Element(f'<script src="{STATIC_URL}/export_png.js"></script>'), name="wangge_export_png")

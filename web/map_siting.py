@@ -11,11 +11,11 @@ import psycopg
 
 from geo import map_data
 from geo.planning import scenarios, sites
-from web import basemaps
+from web import basemaps, palette
 from web import map_base as mb
 from web.map_coverage import station_layers
 
-PROPOSED = "#6a3d9a"
+PROPOSED = palette.PROPOSED
 NEWLY = "新增覆盖范围"
 CIRCLES = "新站步行圈（完整）"
 DOWNLOADS = (("csv", "CSV"), ("xlsx", "Excel"), ("gpkg", "GeoPackage"))  # (format, link text)

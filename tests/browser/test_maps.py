@@ -4,6 +4,7 @@ and a screenshot in tests/artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.responses import HTMLResponse
+from PIL import Image
 
 from geo.incidents import csv_import as incident_import
 from geo.planning import scenarios
@@ -280,6 +282,37 @@ def test_print_view_has_title_date_legend_scale_north_and_no_controls(open_page,
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
 
 
+def test_png_export_is_the_print_layout_of_the_current_view(open_page, prepared) -> None:
+    page = open_page("/maps/coverage", name=None)
+    # the download itself is the browser's business: the link clicked is recorded instead
+    page.js("HTMLAnchorElement.prototype.click = function () { window.wanggeDownloaded = this.download; };")
+    page.js("document.body.dataset.sawExporting = ''; new MutationObserver(() => {"
+            "  if (document.body.classList.contains('wg-exporting')) {"
+            "    const hidden = ['.leaflet-control-zoom', '.leaflet-control-layers', '.wg-form', '.wg-png'].every("
+            "      css => Array.from(document.querySelectorAll(css)).every(e => getComputedStyle(e).display === 'none'));"
+            "    document.body.dataset.sawExporting = hidden && getComputedStyle(document.querySelector('.wg-north'))"
+            "      .display !== 'none' ? 'clean' : 'controls shown';"
+            "  }}).observe(document.body, {attributeFilter: ['class']});")
+    page.click(".wg-png")
+    deadline = time.monotonic() + 60
+    while not page.js("return window.wanggeLastPng || null") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert page.js("return window.wanggeLastPng || null"), "no PNG made"
+    assert page.js("return window.wanggeDownloaded").startswith("驿站15分钟步行覆盖-")
+    url = page.js_async("const done = arguments[arguments.length - 1]; fetch(window.wanggeLastPng).then(r => r.blob())"
+                        ".then(b => { const f = new FileReader(); f.onload = () => done(f.result); f.readAsDataURL(b); });")
+    assert url.startswith("data:image/png;base64,")
+    assert page.js("return document.body.dataset.sawExporting") == "clean"
+    assert not page.js("return document.body.classList.contains('wg-exporting')")
+    page.assert_clean()
+    image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    assert image.size == tuple(page.js("return [window.innerWidth, window.innerHeight]"))
+    colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 200  # the map, not a blank sheet
+    out = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots" / "maps_coverage_export.png"
+    image.save(out)
+
+
 def test_on_a_phone_the_panels_start_folded_and_unfold(open_page, prepared) -> None:
     driver = open_page("/", name="front_page_wide", ready_js="return document.readyState === 'complete'")._driver
     size = driver.get_window_size()
@@ -339,3 +372,35 @@ def test_a_planner_moves_and_removes_existing_stations_on_the_map(open_page, pre
         page.retake("whatif_existing_moved")
     finally:
         _sign_in(open_page, "viewer")
+
+
+def test_a_planner_starts_a_scenario_from_the_form_and_lands_on_its_map(open_page, prepared,
+                                                                        browser_database_url: str) -> None:
+    _sign_in(open_page, "planner")
+    try:
+        page = open_page("/maps/siting", name="siting_form", ready_js="return document.readyState === 'complete'")
+        page.assert_clean()
+        page.js("const f = document.getElementById('siting-form'); f.name.value = '表单方案'; f.kind.value = '全部';"
+                "f.k.value = '3'; f.force_in.value = 'C0002'; f.at.value = '22:00';"
+                "f.querySelector('button[type=submit]').click();")
+        deadline = time.monotonic() + 120
+        while "/maps/siting/" not in page.js("return location.pathname") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        path = page.js("return location.pathname")
+        assert path.startswith("/maps/siting/"), page.js("return document.getElementById('job-status').innerText")
+        scenario_id = int(path.rsplit("/", 1)[1])
+        deadline = time.monotonic() + 30
+        while not page.js("return !!window.wanggeLayerControl") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with psycopg.connect(browser_database_url) as conn:
+            stored = scenarios.read(conn, scenario_id)
+        assert stored["name"] == "表单方案" and stored["inputs"]["at"] == "22:00" and stored["sites"] == 3
+        assert stored["sites_chosen"][0]["code"] == "C0002"
+        drawn = overlays(page)
+        assert drawn["建议新站"] == 3 and drawn["新增覆盖范围"] == 1
+        text = page.js("return document.body.innerText")
+        assert "表单方案" in text and "必选站址1处" in text
+        page.retake("siting_form_result")
+    finally:
+        _sign_in(open_page, "viewer")
+

@@ -5,9 +5,8 @@
 (function () {
   "use strict";
 
-  var COLOURS = {5: "#08519c", 10: "#3182bd", 15: "#6baed6"};
-
-  function colour(minutes) { return COLOURS[minutes] || "#9ecae1"; }
+  // Ring colours come from the page (window.wanggePalette, web/palette.py): greys, darker nearer.
+  function colour(minutes) { return window.wanggePalette.rings[String(minutes)] || "gray"; }
 
   function escape(text) {
     var div = document.createElement("div");

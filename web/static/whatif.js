@@ -66,7 +66,8 @@
         escape(body.newly_lost.toLocaleString("zh-CN")) + "</td></tr>" + rows + "</table>";
       area.clearLayers();
       L.geoJSON(body.newly_covered_area, {interactive: false,
-        style: {color: "#e66101", weight: 1.5, fillColor: "#fdb863", fillOpacity: 0.45}}).addTo(area);
+        style: {color: window.wanggePalette.proposedEdge, weight: 1.5, fillColor: window.wanggePalette.proposed,
+                fillOpacity: 0.45}}).addTo(area);
     }
 
     function run() {
