@@ -63,6 +63,7 @@ ACCESS: dict[tuple[str, str], Decision] = {
     ("GET", "/siting/scenarios/{scenario_id}/sites"): "viewer",
     ("GET", "/siting/compare"): "viewer",
     ("POST", "/siting/jobs"): "planner",
+    ("POST", "/siting/scenarios/manual"): "planner",
     ("GET", "/siting/jobs/{job_id}"): "planner",
     ("GET", "/figures"): "viewer",
     # Maps

@@ -182,15 +182,18 @@ def walk_area(m: folium.Map, minutes: str = "5,10,15") -> None:
     m.add_child(call, name="wangge_walkarea_call")
 
 
-def whatif(m: folium.Map, kind: str, at: str | None) -> None:
-    """Proposed stations dropped and dragged on `m`, with what they change (POST /walk/whatif; web/static/whatif.js).
+def whatif(m: folium.Map, kind: str, at: str | None, sites: Sequence[dict] = (), sites_layer: str = "") -> None:
+    """Proposed stations dropped and dragged on `m`, with what they change (POST /walk/whatif; web/static/whatif.js),
+    and kept as a scenario on request (POST /siting/scenarios/manual).
 
-    `kind` and `at` (HH:MM or None) are the coverage measure of the page.
+    `kind` and `at` (HH:MM or None) are the coverage measure of the page; `sites` ({lon, lat, kind,
+    label, rank}) a scenario's sites the planner may take up and drag, drawn by the layer `sites_layer`.
     """
     m.get_root().html.add_child(Element(f'<script src="{STATIC_URL}/whatif.js"></script>'), name="wangge_whatif")
     call = MacroElement()
     call._template = Template("""{% macro script(this, kwargs) %}
-        wanggeWhatIf({{ this._parent.get_name() }}, """ + json.dumps({"kind": kind, "at": at}, ensure_ascii=False) + """);
+        wanggeWhatIf({{ this._parent.get_name() }}, """ + json.dumps(
+            {"kind": kind, "at": at, "sites": list(sites), "sitesLayer": sites_layer}, ensure_ascii=False) + """);
     {% endmacro %}""")
     m.add_child(call, name="wangge_whatif_call")
 

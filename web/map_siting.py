@@ -47,6 +47,10 @@ def page(conn: psycopg.Connection, scenario_id: int, *, basemap: str = basemaps.
                       icon=folium.DivIcon(html=f'<div class="wg-site">{site["rank"]}</div>', icon_size=(22, 22),
                                           icon_anchor=(11, 11))).add_to(proposed)
     proposed.add_to(m)
+    site_kind = inputs["kind"] if inputs["kind"] in mb.KIND_COLOURS else "城市驿站"
+    mb.whatif(m, inputs["kind"], inputs.get("at"), sites=[
+        {"lon": s["lon"], "lat": s["lat"], "kind": site_kind, "label": f"{s['rank']}. {s['name'] or s['code']}",
+         "rank": s["rank"]} for s in scenario["sites_chosen"]], sites_layer="建议新站")
     counts.update({NEWLY: int(gained is not None), CIRCLES: len(circles["features"]),
                    "建议新站": len(scenario["sites_chosen"])})
     residents = scenario["residents"] or 1

@@ -18,13 +18,21 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
+def _status(scenario: dict[str, object]) -> str:
+    if scenario["method"] == "manual":
+        return "手动推演"
+    if scenario["gap"] is None:
+        return str(scenario["status"])
+    return "已证明最优" if scenario["gap"] == 0 else f"差距{100 * float(scenario['gap']):.2f}%"
+
+
 def page(conn: psycopg.Connection, *, title: str, csrf: str, can_plan: bool, offset: int = 0) -> str:
     """The page as HTML; the form only for those who may plan (`can_plan`), with the session's `csrf` token."""
     every = scenarios.listing(conn)
     shown = [{"id": s["id"], "name": s["name"], "created": s["created_at"].astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"),
               "kind": s["inputs"].get("kind"), "sites": s["sites"],
               "before": _share(s["covered_before"], s["residents"]), "after": _share(s["covered_after"], s["residents"]),
-              "status": "已证明最优" if s["gap"] == 0 else (s["status"] if s["gap"] is None else f"差距{100 * s['gap']:.2f}%")}
+              "status": _status(s)}
              for s in every[offset:offset + PAGE_SIZE]]
     jobs = [{**j, "state_label": STATES[j["state"]],
              "created": j["created_at"].astimezone(CHINA_TZ).strftime("%m-%d %H:%M")}

@@ -75,10 +75,12 @@ def siting_page(request: Request, pool: Pool, settings: Settings, user: CurrentU
 
 
 @router.get("/siting/{scenario_id}", summary="选址方案地图")
-def siting(scenario_id: Annotated[int, Path(ge=1, le=2**62)], pool: Pool, basemap: Basemap = BLANK) -> HTMLResponse:
-    """Existing and proposed stations, the newly covered areas, before/after figures per street."""
+def siting(scenario_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, pool: Pool,
+           basemap: Basemap = BLANK) -> HTMLResponse:
+    """Existing and proposed stations, the newly covered areas, before/after figures per street; what-if with
+    the proposed sites dragged (planners), saved as a new scenario on request."""
     with pool.connection() as conn:
-        return HTMLResponse(map_siting.page(conn, scenario_id, basemap=basemap))
+        return _with_csrf(request, map_siting.page(conn, scenario_id, basemap=basemap))
 
 
 @router.get("/data/grids", summary="地图网格图层（按范围加载）", response_class=JSONResponse)

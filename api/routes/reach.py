@@ -11,12 +11,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from api.deps import Pool
+from api.deps import CurrentUser, Pool
 from api.models import StrictBody, Text, TimeOfDay
+from geo.accounts import audit
 from geo.coords import chinacoords
 from geo.errors import BadRequest
 from geo.layers.export import COORDINATE_DECIMALS
 from geo.layers.schema import STATION_KINDS
+from geo.planning import manual
 from geo.walking import _loaded, area, coverage, whatif
 from geo.walking.access import ANY_KIND
 from geo.walking.circles import DEFAULT_SPEED_KMH, MAX_RINGS, SPEED_RANGE_KMH, WalkParams
@@ -144,3 +146,26 @@ def walk_whatif(body: WhatIfRequest, pool: Pool) -> dict[str, object]:
     area_geom = shapely.set_precision(answer["newly_covered_area"], 10 ** -COORDINATE_DECIMALS)
     answer["newly_covered_area"] = json.loads(shapely.to_geojson(area_geom))
     return answer
+
+
+class SaveWhatIf(WhatIfRequest):
+    """A what-if to keep as a scenario, under a name."""
+
+    name: Annotated[Text, Field(min_length=1, max_length=100, description="方案名称")]
+
+
+@router.post("/siting/scenarios/manual", summary="把方案推演保存为选址方案", status_code=201,
+             responses={400: {"description": "参数无效或没有改动"}, 404: {"description": "没有此驿站"}})
+def save_whatif(body: SaveWhatIf, pool: Pool, user: CurrentUser) -> dict[str, object]:
+    """Store the stations added, moved and removed on the map as a scenario (method "manual"): the what-if's
+    figures per street, its newly covered area, the added stations as sites in order of what each adds."""
+    change = _change(body)
+    with pool.connection() as conn:
+        loaded = _loaded.current(conn)
+        scenario_id = manual.store(conn, loaded, change, name=body.name, kind=coverage.check_kind(body.kind),
+                                   at=body.at, include_planned=body.include_planned, limit_m=body.limit_m,
+                                   speed_kmh=body.speed_kmh)
+        audit.record(conn, user.label, "保存推演方案", f"方案{scenario_id}", {"name": body.name})
+        conn.commit()
+    return {"id": scenario_id, "links": {"scenario": f"/siting/scenarios/{scenario_id}",
+                                         "map": f"/maps/siting/{scenario_id}"}}

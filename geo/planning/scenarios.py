@@ -33,7 +33,7 @@ from geo.layers.export import COORDINATE_DECIMALS
 from geo.network import graph as graph_mod
 from geo.network import reach, snap
 from geo.network.graph import WalkGraph
-from geo.planning import _forced, _order, sites
+from geo.planning import _forced, _order, manual, sites
 from geo.progress import Progress
 from geo.walking import circles as circles_mod
 from geo.walking import whatif
@@ -368,6 +368,8 @@ def newly_covered_geojson(conn: psycopg.Connection, scenario_id: int) -> dict | 
 def verdict(scenario: dict[str, object]) -> str:
     """How good a stored scenario's answer is, in Chinese: proven optimal, its gap, or infeasible."""
     details = scenario["details"]
+    if scenario["method"] == "manual":
+        return manual.verdict(details)
     method = {"milp": "精确求解（HiGHS）", "greedy": "贪心算法", "fast": "快速求解（贪心+拉格朗日松弛）",
               "min_sites": "最少站点数（HiGHS）"}.get(
         str(scenario["method"]), str(scenario["method"]))

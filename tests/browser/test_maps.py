@@ -404,3 +404,38 @@ def test_a_planner_starts_a_scenario_from_the_form_and_lands_on_its_map(open_pag
     finally:
         _sign_in(open_page, "viewer")
 
+
+
+def test_a_planner_drags_a_scenarios_site_and_saves_the_result_as_a_scenario(open_page, prepared,
+                                                                            browser_database_url: str) -> None:
+    with psycopg.connect(browser_database_url) as conn:
+        scenario = scenarios.read(conn, prepared["scenario"])
+    _sign_in(open_page, "planner")
+    try:
+        page = open_page(f"/maps/siting/{prepared['scenario']}", name="siting_whatif")
+        page.assert_clean()
+        page.click(".wg-whatif-sites")
+        taken = _whatif_shown(page)
+        assert len(taken["request"]["add"]) == scenario["sites"] == 4
+        # the scenario's own figures, recomputed by the what-if from its sites
+        assert taken["answer"]["after"]["covered"] == scenario["covered_after"]
+        assert taken["answer"]["before"]["covered"] == scenario["covered_before"]
+        # the static sites gave way to the draggable ones
+        assert page.js("return !window.wanggeLayerControl._layers.find(e => e.name === '建议新站').layer._map")
+        page.drag(".leaflet-marker-icon .wg-site", 60, 40)
+        dragged = _whatif_shown(page, taken)
+        assert dragged["request"]["add"] != taken["request"]["add"]
+        page.js("document.querySelector('.wg-whatif-name').value = '拖动后的方案';"
+                "document.querySelector('.wg-whatif-save').click();")
+        deadline = time.monotonic() + 60
+        while not page.js("return window.wanggeWhatIfSaved || null") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        saved = page.js("return window.wanggeWhatIfSaved")
+        with psycopg.connect(browser_database_url) as conn:
+            kept = scenarios.read(conn, saved["id"])
+        assert kept["name"] == "拖动后的方案" and kept["method"] == "manual" and kept["sites"] == 4
+        assert kept["covered_after"] == dragged["answer"]["after"]["covered"]
+        assert "方案" in page.js("return document.querySelector('.wg-whatif-saved').innerText")
+        page.retake("siting_whatif_saved")
+    finally:
+        _sign_in(open_page, "viewer")
