@@ -21,7 +21,10 @@ On a throwaway database holding the generated demo district:
    before (computed on request), then the same again (kept per hour and version); beside it
    the stored path it replaces: `access.recompute` for that hour (what `wangge access --at`
    does) before the answer could be read.
-4. Tiles: a sweep of zooms 12–17 over the gridded city (the grids' extent, where the data are): per zoom, `--tiles-per-zoom` tile positions
+4. The server while a siting job runs (POST /siting/jobs, exact, k = 20 among network points
+   every 60 m): `GET /walk/area` p50/p95 during the job beside the same points asked idle, and
+   the job's own time (the issue: the server stays responsive meanwhile).
+5. Tiles: a sweep of zooms 12–17 over the gridded city (the grids' extent, where the data are): per zoom, `--tiles-per-zoom` tile positions
    (all of them when fewer) of every tile layer, first request (drawn from PostGIS) and again
    (from the cache); p50/p95/max per zoom (target p95 ≤ 50 ms per tile).
 """
@@ -211,6 +214,27 @@ def any_hour(client: TestClient, conn: psycopg.Connection, hours: int, seed: int
     print(f"  {'stored path: access run first (5 hours)':<40} {percentiles(stored)}   (before any answer)")
 
 
+def during_siting(client: TestClient, token: str, points: list[tuple[float, float]]) -> None:
+    """/walk/area while a siting job runs in the server's background thread, beside the same asked idle."""
+    idle, _ = ours(client, points)
+    body = {"name": "bench 后台求解", "kind": "全部", "k": 20, "candidates": "network", "spacing_m": 60,
+            "method": "exact", "time_limit_s": 120}
+    started = time.perf_counter()
+    job = client.post("/siting/jobs", json=body, headers={"Authorization": f"Bearer {token}"}).json()
+    busy: list[float] = []
+    state = job["state"]
+    while state in ("queued", "running"):
+        for lon, lat in points:
+            t = time.perf_counter()
+            assert client.get("/walk/area", params={"lon": lon, "lat": lat, "minutes": "15"}).status_code == 200
+            busy.append(time.perf_counter() - t)
+        state = client.get(job["links"]["self"], headers={"Authorization": f"Bearer {token}"}).json()["state"]
+    took = time.perf_counter() - started
+    print(f"GET /walk/area while a siting job runs ({took:.1f} s, {state}; {len(busy)} requests during it):")
+    print(f"  {'idle':<40} {percentiles(idle)}")
+    print(f"  {'during the job':<40} {percentiles(busy)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=60)
@@ -255,6 +279,7 @@ def main() -> None:
                   f"residents newly covered mean {np.mean(wf_r):,.0f}")
             print(f"  target p95 ≤ {TARGET_WHATIF_MS:g} ms: {p95:.1f} ms, {'met' if p95 <= TARGET_WHATIF_MS else 'NOT met'}")
             any_hour(client, conn, args.hours, args.seed)
+            during_siting(client, bench_token(url, "planner"), points[:20])
             tiles_sweep(client, conn, args.tiles_per_zoom, args.seed)
     print(f"load average after {netgen.loadavg()}")
 

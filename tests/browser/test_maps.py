@@ -133,7 +133,8 @@ def test_front_page_links_every_map(open_page, prepared) -> None:
     page = open_page("/", name="front_page", ready_js="return document.readyState === 'complete'")
     page.assert_clean()
     links = page.js("return Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))")
-    assert {"/maps/coverage", "/maps/incidents", "/maps/gaps", f"/maps/siting/{prepared['scenario']}"} <= set(links)
+    assert {"/maps/coverage", "/maps/incidents", "/maps/gaps", "/maps/siting",
+            f"/maps/siting/{prepared['scenario']}"} <= set(links)
 
 
 @pytest.mark.parametrize(("path", "ready"), [
@@ -148,7 +149,8 @@ def test_api_docs_render_offline(open_page, path: str, ready: str) -> None:
 
 
 def test_every_page_has_a_title_and_a_language(open_page, prepared) -> None:
-    for path in ("/", "/login", "/maps/coverage", "/maps/incidents", "/maps/gaps", f"/maps/siting/{prepared['scenario']}"):
+    for path in ("/", "/login", "/maps/coverage", "/maps/incidents", "/maps/gaps", "/maps/siting",
+                 f"/maps/siting/{prepared['scenario']}"):
         page = open_page(path, name=None, ready_js="return document.readyState === 'complete'")
         assert page.js("return document.documentElement.lang") == "zh-CN", path
         assert page.js("return document.title").strip(), path

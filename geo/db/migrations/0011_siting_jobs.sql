@@ -1,6 +1,7 @@
 -- Siting from the page: scenarios solved as background jobs, candidates forced in or out, and the
 -- newly covered area of a scenario (its sites' walking circles less what existing stations reach).
 ALTER TABLE siting_scenarios ADD COLUMN newly_covered_area geometry(MultiPolygon, 4326);
+CREATE INDEX siting_scenarios_newly_covered_area_idx ON siting_scenarios USING gist (newly_covered_area);
 ALTER TABLE siting_sites ADD COLUMN forced boolean NOT NULL DEFAULT false;
 
 -- One scenario asked for from the page: queued, running (with its progress), done (the scenario)
