@@ -38,7 +38,7 @@ def _cases(n: int, seed: int = 20261206) -> list[tuple[dt.time, str, float]]:
              float(np.round(rng.uniform(300, 1500), 1))) for _ in range(n)]
 
 
-@pytest.mark.parametrize(("at", "kind", "limit_m"), _cases(6))
+@pytest.mark.parametrize(("at", "kind", "limit_m"), _cases(4))
 def test_any_hour_equals_the_stored_path_and_counts_only_open_stations(demo, at, kind, limit_m) -> None:
     rows = coverage.by_area(demo, "street", kind=kind, at=at, limit_m=limit_m)  # nothing stored for this hour
     assert access.stored_run(demo, at=at) is None
