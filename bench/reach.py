@@ -273,13 +273,14 @@ def main() -> None:
                   f"({len(ok)} points on the network)")
             p95 = float(np.percentile(np.array(ours_t) * 1000, 95))
             print(f"  target p95 ≤ {TARGET_AREA_MS:g} ms: {p95:.1f} ms, {'met' if p95 <= TARGET_AREA_MS else 'NOT met'}")
-            wf_t, wf_r = whatif_times(client, bench_token(url, "planner"), points[:30])
+            planner = bench_token(url, "planner")
+            wf_t, wf_r = whatif_times(client, planner, points[:30])
             p95 = float(np.percentile(np.array(wf_t) * 1000, 95))
             print(f"POST /walk/whatif adding one station, {len(wf_t)} of the points: {percentiles(wf_t)}   "
                   f"residents newly covered mean {np.mean(wf_r):,.0f}")
             print(f"  target p95 ≤ {TARGET_WHATIF_MS:g} ms: {p95:.1f} ms, {'met' if p95 <= TARGET_WHATIF_MS else 'NOT met'}")
             any_hour(client, conn, args.hours, args.seed)
-            during_siting(client, bench_token(url, "planner"), points[:20])
+            during_siting(client, planner, points[:20])
             tiles_sweep(client, conn, args.tiles_per_zoom, args.seed)
     print(f"load average after {netgen.loadavg()}")
 

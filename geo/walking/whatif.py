@@ -11,6 +11,8 @@ could reach the same ground before.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -35,6 +37,8 @@ LEFT JOIN streets AS st ON st.code = co.street_code
 ORDER BY bu.id
 """
 NEW_ID = -1  # ids of added stations count down from here
+MAX_KEPT_CIRCLES = 4096  # walking circles kept per graph (positions asked about before)
+_circles_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -96,17 +100,32 @@ def newly_covered_area(graph: WalkGraph, before: np.ndarray, changed: np.ndarray
     if len(changed) == 0:
         return shapely.MultiPolygon()
     params = WalkParams((limit_m * MINUTES_PER_HOUR / (speed_kmh * METRES_PER_KM),), speed_kmh)
-
-    def union(lonlat: np.ndarray) -> shapely.Geometry:
-        snapped = snap.snap(graph, snap.lonlat_to_points(graph, lonlat[:, 0], lonlat[:, 1]))
-        return shapely.union_all([c.geom for c in circles(graph, snapped, params, lonlat=True)])
-
     new_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, changed[:, 0], changed[:, 1]))
     old_xy = shapely.get_coordinates(snap.lonlat_to_points(graph, before[:, 0], before[:, 1]))
     # Walking is never shorter than the straight line: farther stations cannot share ground with the new ones.
     near = (np.hypot(*(old_xy[:, None, :] - new_xy[None, :, :]).transpose(2, 0, 1)) <= 2 * limit_m + 100).any(axis=1)
-    gained = union(changed)
-    return shapely.difference(gained, union(before[near])) if near.any() else gained
+    gained = shapely.union_all(_circles_at(graph, changed, params))
+    for circle in _circles_at(graph, before[near], params):  # one small difference at a time, not a big union
+        if shapely.intersects(gained, circle):
+            gained = shapely.difference(gained, circle)
+    return gained
+
+
+def _circles_at(graph: WalkGraph, lonlat: np.ndarray, params: WalkParams) -> list[shapely.Geometry]:
+    """The walking circles of stations at `lonlat` (EPSG:4326; off-network ones have none), each made once
+    per graph, position and parameters: existing stations are asked about again and again."""
+    kept = graph.__dict__.setdefault("_whatif_circles", OrderedDict())
+    keys = [(float(x), float(y), params) for x, y in lonlat]
+    missing = [i for i, key in enumerate(keys) if key not in kept]
+    if missing:
+        snapped = snap.snap(graph, snap.lonlat_to_points(graph, lonlat[missing, 0], lonlat[missing, 1]))
+        made = {c.source: c.geom for c in circles(graph, snapped, params, lonlat=True)}
+        with _circles_lock:
+            for j, i in enumerate(missing):
+                kept[keys[i]] = made.get(j)
+            while len(kept) > MAX_KEPT_CIRCLES:
+                kept.popitem(last=False)
+    return [g for g in (kept.get(key) for key in keys) if g is not None]
 
 
 def whatif(conn: psycopg.Connection, loaded: Loaded, change: Change, *, kind: str = ANY_KIND,
