@@ -95,9 +95,11 @@ def _import(pool, spool, good_rows_only: bool, user: User) -> dict[str, object]:
 class ActionBody(StrictBody):
     """One step of handling, with an optional note and (on 办结) the citizen's satisfaction."""
 
-    action: ShortText = Field(description="办理、反馈、办结、退回、重新受理、重新打开")
+    action: ShortText = Field(description="办理、反馈、办结、退回、重新受理、重新打开、上报")
     note: Annotated[Text, Field(max_length=2000)] = ""
     satisfied: bool | None = Field(default=None, description="办结时群众是否满意")
+    feedback_way: ShortText | None = Field(default=None, description="反馈时必填：" + "、".join(handling.FEEDBACK_WAYS))
+    deadline: Moment | None = Field(default=None, description="上报时必填：街道办理时限（带时区）")
 
 
 IncidentId = Annotated[int, Field(ge=1, le=2**62)]
@@ -109,7 +111,7 @@ def act(incident_id: IncidentId, body: ActionBody, pool: Pool, user: CurrentUser
     with pool.connection() as conn:
         _in_scope(conn, user, incident_id)
         status = handling.act(conn, incident_id, body.action, actor=user.label, note=body.note,
-                              satisfied=body.satisfied)
+                              satisfied=body.satisfied, feedback_way=body.feedback_way, deadline=body.deadline)
         conn.commit()
         return {"id": incident_id, "status": status}
 

@@ -19,7 +19,8 @@ READER_ROLE = "wangge_reader"
 SCHEMA = "reader"
 # Tables with no public rows at all.
 PRIVATE_TABLES = frozenset({"users", "api_tokens", "sessions", "audit_log", "incident_events", "imports",
-                            "schema_migrations", "spatial_ref_sys", "siting_jobs"})
+                            "schema_migrations", "spatial_ref_sys", "siting_jobs",
+                            "incident_photos"})
 # Columns that identify or may identify a person, in whatever table they appear.
 PRIVATE_COLUMNS = {
     "incidents": frozenset({"description", "reporter_name", "reporter_phone", "request_id", "attrs",

@@ -15,10 +15,10 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=TZ)
 LON, LAT = 113.112355, 36.180603
 STATES = ("受理", "办理", "反馈", "办结", "退回")
-ACTIONS = ("办理", "反馈", "办结", "退回", "重新受理", "重新打开")
+ACTIONS = ("办理", "反馈", "办结", "退回", "重新受理", "重新打开", "上报")
 ALLOWED = {("受理", "办理"): "办理", ("受理", "退回"): "退回", ("办理", "反馈"): "反馈", ("办理", "退回"): "退回",
            ("反馈", "办结"): "办结", ("反馈", "重新打开"): "办理", ("退回", "重新受理"): "受理",
-           ("办结", "重新打开"): "办理"}
+           ("办结", "重新打开"): "办理", ("受理", "上报"): "办理", ("办理", "上报"): "办理"}
 
 
 
@@ -26,6 +26,13 @@ ALLOWED = {("受理", "办理"): "办理", ("受理", "退回"): "退回", ("办
 def _new(conn, *, category: str = "CAT01", at: dt.datetime = T0, lon: float = LON, lat: float = LAT) -> int:
     incident_id, _ = incidents.submit(conn, incidents.IncidentIn("12345热线", category, at, lon=lon, lat=lat))
     return incident_id
+
+
+def _act(conn, incident_id: int, action: str, **kw) -> str:
+    """handling.act with the detail 反馈 and 上报 require."""
+    extra = {"反馈": {"feedback_way": "电话反馈"},
+             "上报": {"deadline": dt.datetime.now(dt.UTC) + dt.timedelta(days=3)}}.get(action, {})
+    return handling.act(conn, incident_id, action, **extra, **kw)
 
 
 def _put(conn, incident_id: int, status: str) -> None:
@@ -40,9 +47,9 @@ def test_transition_table_is_exactly_the_documented_one(demo, state: str, action
     expected = ALLOWED.get((state, action))
     if expected is None:
         with pytest.raises(handling.IllegalTransition, match="可执行"):
-            handling.act(demo, incident_id, action, actor="测试")
+            _act(demo, incident_id, action, actor="测试")
     else:
-        assert handling.act(demo, incident_id, action, actor="测试") == expected
+        assert _act(demo, incident_id, action, actor="测试") == expected
 
 
 def test_on_the_spot_cases_close_at_once(demo) -> None:
@@ -54,7 +61,7 @@ def test_on_the_spot_cases_close_at_once(demo) -> None:
 def test_audit_trail_and_reopening(demo) -> None:
     incident_id = _new(demo)
     for action in ("办理", "反馈"):
-        handling.act(demo, incident_id, action, actor="网格员李四", note=f"{action}说明")
+        _act(demo, incident_id, action, actor="网格员李四", note=f"{action}说明")
     handling.act(demo, incident_id, "办结", actor="调度员", satisfied=False)
     closed, satisfied, responded = demo.execute(
         "SELECT closed_at, satisfied, responded_at FROM incidents WHERE id = %s", (incident_id,)).fetchone()
@@ -125,7 +132,7 @@ def test_figures_match_a_hand_count(demo) -> None:
     ids = [_new(demo, at=start + dt.timedelta(minutes=i)) for i in range(4)]
     for incident_id, satisfied in zip(ids[:2], (True, False), strict=True):
         for action in ("办理", "反馈"):
-            handling.act(demo, incident_id, action, actor="网格员")
+            _act(demo, incident_id, action, actor="网格员")
         handling.act(demo, incident_id, "办结", actor="调度员", satisfied=satisfied)
     handling.act(demo, ids[2], "办理", actor="网格员")
     grid = demo.execute("SELECT g.code FROM incidents i JOIN grids g ON g.id = i.grid_id WHERE i.id = %s",
