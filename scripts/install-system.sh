@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages wangge needs, only those missing (PostgreSQL 15, PostGIS 3,
 # pgRouting when the project runs its own database; Python venv; Chromium and its WebDriver
-# for the browser tests of the maps). Uses sudo when not root.
+# for the browser tests of the maps; poppler-utils for the report's test). Uses sudo when not root.
 set -euo pipefail
 
 packages=()
@@ -10,6 +10,8 @@ packages=()
 # Headless Chromium driven by Selenium through the system chromedriver (tests/browser), and
 # a Chinese font so that its screenshots show the labels.
 packages+=(chromium chromium-driver fonts-wqy-microhei)
+# pdftoppm renders the monthly report's PDF to images for its test (tests/web/test_report.py).
+packages+=(poppler-utils)
 if [ -n "${WANGGE_OWN_DB:-}" ]; then
     packages+=(postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting)
 fi
