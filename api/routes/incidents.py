@@ -24,8 +24,9 @@ from geo.accounts import audit
 from geo.accounts.roles import User
 from geo.errors import NotFound, OutOfScope
 from geo.incidents import csv_import as incident_import
-from geo.incidents import handling
+from geo.incidents import desk, handling
 from geo.incidents import intake as incidents
+from geo.incidents.filters import IncidentFilter
 
 router = APIRouter(prefix="/incidents", tags=["事件"])
 SCOPE = {403: {"description": "不在本人辖区内，或角色无权操作"}, 404: {"description": "没有该事件"}}
@@ -141,25 +142,31 @@ def events(incident_id: IncidentId, pool: Pool, user: CurrentUser) -> list[dict[
         return [_jsonable(e) for e in handling.events(conn, incident_id)]
 
 
-@router.get("", summary="超期与临期事件", responses={403: {"description": "所选区域不在本人辖区内"}})
+@router.get("", summary="事件列表（超期、临期或按条件筛选）",
+            responses={400: {"description": "筛选条件无效"}, 403: {"description": "所选区域不在本人辖区内"}})
 def queue(
     request: Request,
     pool: Pool,
     user: CurrentUser,
-    queue: Annotated[Literal["overdue", "due_soon"], Query(description="overdue 超期；due_soon 临期")] = "overdue",
-    area: Annotated[str | None, Query(pattern=r"^[0-9]{6,15}$", description="街道、社区或网格编码")] = None,
+    queue: Annotated[Literal["overdue", "due_soon", "all"],
+                     Query(description="overdue 超期（默认）；due_soon 临期；all 不限")] = "overdue",
     hours: Annotated[int, Query(ge=1, le=720, description="临期：多少小时内到期")] = handling.DUE_SOON_HOURS,
+    sort: Annotated[str, Query(max_length=20, description="排序：" + "、".join(desk.SORTS))] = "deadline",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, object]:
-    """Open incidents past or near their deadline in the caller's area (no personal data), soonest deadline first."""
-    if area is None or user.area_code.startswith(area):
-        area = user.area_code
-    elif not area.startswith(user.area_code):
-        raise OutOfScope(f"区域{area}不在您的辖区（{user.area_code}）内")
+    """Incidents in the caller's area (no personal data), filtered by the desk's parameters (status, late,
+    category, department, type, channel, area, start, end, satisfied, unplaced, q), one page with counts."""
+    params = {k: request.query_params.getlist(k) for k in request.query_params}
+    if queue != "all":
+        params["due"] = ["overdue" if queue == "overdue" else "soon"]
+        params["hours"] = [str(hours)]
+    filt = IncidentFilter.from_query(params)
     with pool.connection() as conn:
-        total, rows = handling.queue(conn, queue, area=area, hours=hours, limit=limit, offset=offset)
-    return page(request, [_jsonable(r) for r in rows], total=total, limit=limit, offset=offset)
+        found = desk.queue(conn, filt, area=user.area_code, personal=user.role in PERSONAL_DATA_ROLES, sort=sort,
+                           limit=limit, offset=offset)
+    body = page(request, [_jsonable(r) for r in found.rows], total=found.total, limit=limit, offset=offset)
+    return {**body, "by_status": found.by_status}
 
 
 @router.get("/{incident_id}", summary="查看事件", responses=SCOPE)

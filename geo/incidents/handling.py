@@ -13,7 +13,6 @@ from geo.db import sql as sql_file
 from geo.errors import BadRequest, IllegalTransition, NotFound
 
 Level = Literal["street", "community", "grid"]
-Queue = Literal["overdue", "due_soon"]
 DUE_SOON_HOURS = 24
 
 
@@ -74,17 +73,6 @@ def events(conn: psycopg.Connection, incident_id: int) -> list[dict[str, object]
         "WHERE incident_id = %s ORDER BY at, id", (incident_id,)).fetchall()
 
 
-def queue(conn: psycopg.Connection, which: Queue, *, now: dt.datetime | None = None, area: str | None = None,
-          hours: int = DUE_SOON_HOURS, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, object]]]:
-    """(how many match, one page of them): open incidents overdue, or due within `hours`, in `area` (a code prefix)."""
-    rows = conn.cursor(row_factory=dict_row).execute(sql_file("incident_queue"), {
-        "queue": which, "now": now or dt.datetime.now(dt.UTC), "hours": hours, "area": area,
-        "limit": limit, "offset": offset}).fetchall()
-    total = int(rows[0]["total"])
-    page = [{k: v for k, v in row.items() if k != "total"} for row in rows if row["id"] is not None]
-    return total, page
-
-
 def grid_code(conn: psycopg.Connection, incident_id: int) -> str | None:
     """The code of the grid incident `incident_id` is assigned to (None if none); NotFound if no such incident."""
     row = conn.execute("SELECT g.code FROM incidents AS i LEFT JOIN grids AS g ON g.id = i.grid_id WHERE i.id = %s",
@@ -107,6 +95,7 @@ def set_publishable(conn: psycopg.Connection, incident_id: int, publishable: boo
 
 def figures(conn: psycopg.Connection, level: Level, start: dt.datetime, end: dt.datetime, *,
             now: dt.datetime | None = None) -> list[dict[str, object]]:
-    """Per-unit counts, 响应率, 解决率, 满意率 (percent), overdue count, median hours to close."""
-    return conn.cursor(row_factory=dict_row).execute(sql_file("incident_figures"), {
-        "level": level, "start": start, "end": end, "now": now or dt.datetime.now(dt.UTC)}).fetchall()
+    """Per-unit counts, 响应率, 解决率, 满意率, 超期率 (percent), median hours to close: geo.incidents.figures."""
+    from geo.incidents import figures as incident_figures  # the definitions live there
+
+    return incident_figures.figures(conn, level, start, end, now=now)

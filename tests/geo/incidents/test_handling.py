@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from pyproj import Geod
 
-from geo.incidents import handling
+from geo.incidents import desk, handling
 from geo.incidents import intake as incidents
+from geo.incidents.filters import IncidentFilter
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=TZ)
@@ -112,18 +113,23 @@ def test_possible_duplicates_are_linked_not_dropped(demo) -> None:
     assert links == {first: None, near: first, too_far: None, too_late: None, other_category: None}
 
 
+def _queue(conn, due: str, now: dt.datetime, **kw) -> tuple[int, list[dict]]:
+    found = desk.queue(conn, IncidentFilter(due=due), area="140403", personal=False, now=now, **kw)  # type: ignore[arg-type]
+    return found.total, found.rows
+
+
 def test_overdue_and_due_soon_queues(demo) -> None:
     hours = demo.execute("SELECT time_limit_hours FROM categories WHERE code = 'CAT01'").fetchone()[0]
     incident_id = _new(demo)
     deadline = T0 + dt.timedelta(hours=hours)
-    soon_total, soon = handling.queue(demo, "due_soon", now=deadline - dt.timedelta(hours=2), limit=10_000)
-    late_total, late = handling.queue(demo, "overdue", now=deadline + dt.timedelta(hours=3), limit=10_000)
+    soon_total, soon = _queue(demo, "soon", deadline - dt.timedelta(hours=2), limit=10_000)
+    late_total, late = _queue(demo, "overdue", deadline + dt.timedelta(hours=3), limit=10_000)
     assert soon_total == len(soon) and late_total == len(late)  # the count is of the whole queue
-    first_total, first = handling.queue(demo, "overdue", now=deadline + dt.timedelta(hours=3), limit=2, offset=1)
+    first_total, first = _queue(demo, "overdue", deadline + dt.timedelta(hours=3), limit=2, offset=1)
     assert first_total == late_total and first == late[1:3]
     assert incident_id in [r["id"] for r in soon] and incident_id in [r["id"] for r in late]
-    assert [r for r in late if r["id"] == incident_id][0]["hours_overdue"] == 3
-    before = handling.queue(demo, "overdue", now=deadline - dt.timedelta(hours=1), limit=10_000)[1]
+    assert [r for r in late if r["id"] == incident_id][0]["hours_left"] == -3
+    before = _queue(demo, "overdue", deadline - dt.timedelta(hours=1), limit=10_000)[1]
     assert incident_id not in [r["id"] for r in before]
 
 
