@@ -1,6 +1,8 @@
 """One router per resource; `ROUTERS` collects them for the app factory."""
 
 from api.routes import (
+    casework,
+    desk,
     docs,
     figures,
     health,
@@ -20,4 +22,4 @@ from api.routes import (
 
 ROUTERS = (pages.router, docs.router, login.router, users.router, health.router, layers.router, walking.router,
            reach.router, incidents.router, figures.router, open311.router, planning.router, maps.router,
-           tiles.router, siting_jobs.router)
+           tiles.router, siting_jobs.router, casework.router, desk.router)
