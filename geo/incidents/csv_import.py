@@ -17,7 +17,7 @@ from geo.layers import _readers as readers
 from geo.progress import Progress
 
 REQUIRED = ("channel", "category_code", "reported_at")
-KNOWN = (*REQUIRED, "request_id", "description", "reporter_name", "reporter_phone")
+KNOWN = (*REQUIRED, "request_id", "description", "reporter_name", "reporter_phone", "received_at")
 
 
 # Rows checked between two progress reports.
@@ -83,22 +83,28 @@ def _incident(raw: readers.RawTable, i: int, categories: set[str]) -> tuple[inci
     record = {c: raw.frame[c].iloc[i] for c in raw.frame.columns}
     row = int(raw.rows[i])
     found: list[Problem] = []
-    try:
-        reported = dt.datetime.fromisoformat(str(record["reported_at"]).strip())
-    except ValueError:
-        found.append(Problem(raw.source, f"无法解析的时间“{record['reported_at']}”", row, "reported_at"))
-        reported = dt.datetime.now(dt.UTC)
+    reported = _time(raw.source, row, record, "reported_at", found)
+    received = _time(raw.source, row, record, "received_at", found) if str(record.get("received_at", "")).strip() \
+        else None
     point = raw.geometry[i]
     lon, lat = (None, None) if point is None or shapely.is_empty(point) else (point.x, point.y)
     declared = str(raw.systems[i]).strip() if raw.systems is not None else ""
     system = declared or "WGS84"
     incident = incidents.IncidentIn(
         channel=str(record["channel"]).strip(), category_code=str(record["category_code"]).strip(),
-        reported_at=reported, description=str(record.get("description", "")),
+        reported_at=reported or dt.datetime.now(dt.UTC), description=str(record.get("description", "")),
         lon=lon, lat=lat, coord_system=system,
         reporter_name=record.get("reporter_name") or None, reporter_phone=record.get("reporter_phone") or None,
-        request_id=record.get("request_id") or None,
+        request_id=record.get("request_id") or None, received_at=received if reported else None,
         attrs={k: v for k, v in record.items() if k not in KNOWN and v != ""})
     found += [Problem(raw.source, p.reason, row, p.field) for p in incidents.problems(incident, categories)]
     return incident, found
 
+
+def _time(source: str, row: int, record: dict[str, object], name: str, found: list[Problem]) -> dt.datetime | None:
+    """The ISO 8601 time in column `name`, or None with a Problem naming the row and field."""
+    try:
+        return dt.datetime.fromisoformat(str(record[name]).strip())
+    except ValueError:
+        found.append(Problem(source, f"无法解析的时间“{record[name]}”", row, name))
+        return None

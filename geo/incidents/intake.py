@@ -29,7 +29,10 @@ CHINA_LAT = (3.0, 54.0)
 
 @dataclass(frozen=True)
 class IncidentIn:
-    """A citizen request as received. Coordinates in degrees, in the declared `coord_system`."""
+    """A citizen request as received. Coordinates in degrees, in the declared `coord_system`.
+
+    `received_at` (受理) is set by imports of past requests; live intake leaves it to the database's clock.
+    """
 
     channel: str
     category_code: str
@@ -42,6 +45,7 @@ class IncidentIn:
     reporter_phone: str | None = None
     request_id: str | None = None
     attrs: dict[str, object] = field(default_factory=dict)
+    received_at: dt.datetime | None = None
 
 
 def location_problems(lon: float | None, lat: float | None, system: str) -> list[Problem]:
@@ -73,7 +77,20 @@ def problems(incident: IncidentIn, categories: set[str] | None) -> list[Problem]
         found.append(_unknown_category(incident.category_code))
     if incident.reported_at.tzinfo is None:
         found.append(Problem("时间", "报告时间须带时区，如 2026-01-01T08:00:00+08:00", field="reported_at"))
+    elif incident.received_at is not None:
+        found += _received_problems(incident.reported_at, incident.received_at)
     return found
+
+
+def _received_problems(reported: dt.datetime, received: dt.datetime) -> list[Problem]:
+    """受理时间 must carry a time zone, not precede the report and not lie in the future."""
+    if received.tzinfo is None:
+        return [Problem("时间", "受理时间须带时区，如 2026-01-01T08:05:00+08:00", field="received_at")]
+    if received < reported:
+        return [Problem("时间", f"受理时间早于报告时间（{reported.isoformat()}）", field="received_at")]
+    if received > dt.datetime.now(dt.UTC):
+        return [Problem("时间", "受理时间晚于现在", field="received_at")]
+    return []
 
 
 def _unknown_category(code: str) -> Problem:
@@ -144,8 +161,8 @@ def receive(conn: psycopg.Connection, incident: IncidentIn) -> tuple[dict[str, o
 
 
 def content_digest(incident: IncidentIn) -> str:
-    """SHA-256 of what the client sent (not the request_id): a retry has the same, a conflict another."""
-    fields = {k: v for k, v in vars(incident).items() if k != "request_id"}
+    """SHA-256 of what the client sent (not the request_id, nor when we received it): a retry has the same."""
+    fields = {k: v for k, v in vars(incident).items() if k not in ("request_id", "received_at")}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -158,7 +175,7 @@ def params(incident: IncidentIn) -> dict[str, object]:
     return {"request_id": incident.request_id, "channel": incident.channel,
             "category_code": incident.category_code, "description": incident.description,
             "reporter_name": incident.reporter_name, "reporter_phone": incident.reporter_phone,
-            "reported_at": incident.reported_at, "coord_system": system,
+            "reported_at": incident.reported_at, "received_at": incident.received_at, "coord_system": system,
             "attrs": json.dumps(incident.attrs, ensure_ascii=False), "lon": lon, "lat": lat,
             "content_sha256": content_digest(incident)}
 

@@ -156,6 +156,31 @@ def test_hotline_export_all_or_nothing_then_good_rows(demo, demo_dir: Path, tmp_
     assert again.stored == 0 and again.already_present == good_in_head
 
 
+def test_received_time_is_imported_checked_and_dates_the_first_event(demo, tmp_path: Path) -> None:
+    head = "request_id,reported_at,received_at,channel,category_code,lon,lat\n"
+    good = "R-rec-1,2026-03-01T09:30:00+08:00,2026-03-01T09:41:07+08:00,12345热线,CAT01,113.112355,36.180603\n"
+    bad = {"2026-03-01T09:00:00+08:00": "早于报告时间", "2099-01-01T00:00:00+08:00": "晚于现在",
+           "2026-03-01T10:00:00": "须带时区", "3月1日": "无法解析"}
+    path = tmp_path / "received.csv"
+    path.write_text(head + good + "".join(f"R-rec-bad{k},2026-03-01T09:30:00+08:00,{value},12345热线,CAT01,113.11,36.18\n"
+                                           for k, value in enumerate(bad)), encoding="utf-8")
+    with pytest.raises(ImportRejected) as err:
+        incident_import.import_csv(demo, path)
+    assert [(p.row, p.field) for p in err.value.problems] == [(k, "received_at") for k in range(3, 3 + len(bad))]
+    assert all(text in p.reason for p, text in zip(err.value.problems, bad.values(), strict=True))
+    report = incident_import.import_csv(demo, path, good_rows_only=True)
+    assert report.stored == 1
+    received = dt.datetime.fromisoformat("2026-03-01T09:41:07+08:00")
+    assert demo.execute("SELECT received_at, attrs FROM incidents WHERE request_id = 'R-rec-1'").fetchone() == (received, {})
+    first = demo.execute("SELECT e.at, e.action FROM incident_events AS e JOIN incidents AS i ON i.id = e.incident_id "
+                         "WHERE i.request_id = 'R-rec-1' ORDER BY e.at, e.id LIMIT 1").fetchone()
+    assert first == (received, "受理")
+    live, _ = incidents.submit(demo, _incident(request_id="R-rec-live"))  # live intake: received now, 受理 then
+    row = demo.execute("SELECT i.received_at, e.at, now() FROM incidents AS i JOIN incident_events AS e "
+                       "ON e.incident_id = i.id WHERE i.id = %s", (live,)).fetchone()
+    assert row[0] == row[1] == row[2]
+
+
 def _assignments(conn) -> dict[int, tuple]:
     return {r[0]: (r[1], r[2], None if r[3] is None else round(r[3], 4)) for r in conn.execute(
         "SELECT id, grid_id, assign_method, assign_distance_m FROM incidents")}
