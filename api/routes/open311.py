@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (JSON only) under /open311/v2: services, intake, public reads.
+"""Open311 GeoReport v2 (JSON only) under /open311/v2: services, intake, public reads (paged by an extension).
 
 Errors use the spec's format, `[{"code": 400, "description": "…"}]`, with the same HTTP
 status. The logic is in geo/incidents/open311.py and geo/incidents/open311_input.py; bodies are decoded in
@@ -7,7 +7,9 @@ api/open311_body.py; this module only passes arguments along.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, ParamSpec
@@ -18,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import Pool
 from api.open311_body import BodyError, decode_body
+from api.paging import Window, link_header, links
 from geo.incidents import open311, open311_input
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311"])
@@ -146,9 +149,53 @@ def _stored_id(pool: Pool, request_id: str) -> int | None:
         return row[0] if row else None
 
 
-@router.get("/requests.json", summary="查询服务请求", response_class=Open311JSON, responses=ERRORS)
+PAGE_SIZE = open311_input.MAX_RESULTS  # default and largest page: the spec's 1,000
+MAX_PAGE = 1_000_000
+PAGING = (
+    "分页（本服务的扩展，GeoReport v2 未规定）：响应体仍是数组；`page`（从1起）与 `page_size`"
+    f"（默认且至多{PAGE_SIZE:,}）选页；响应头 `Link`（RFC 8288，rel=\"next\"/\"prev\"）给出下一页、上一页，"
+    "`X-Number-Matched` 为符合条件的总数，`X-Number-Returned` 为本页条数，`X-Page-Size`、`X-Max-Page-Size` "
+    "为本页条数上限与允许的最大值，`X-Requested-Datetime-Range` 为所用的报告时间范围。"
+)
+
+
+def _open311_page(offset: int, limit: int) -> dict[str, int]:
+    """The Open311 extension's parameters of a window (a page past the end rounds up to the last one)."""
+    return {"page": -(-offset // limit) + 1, "page_size": limit}
+
+
+def _window(page: str | None, page_size: str | None) -> Window:
+    """The window of `page` and `page_size` (whole numbers in range), or the spec's error list naming them."""
+    def number(text: str | None, name: str, default: int, top: int) -> int:
+        if text is None or not text.strip():
+            return default
+        if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not 1 <= int(text) <= top:
+            raise open311_input.bad_request(f"{name}：须为1～{top}的整数，收到“{text[:20]}”")
+        return int(text)
+
+    size = number(page_size, "page_size", PAGE_SIZE, PAGE_SIZE)
+    return Window(offset=(number(page, "page", 1, MAX_PAGE) - 1) * size, limit=size, max_limit=PAGE_SIZE)
+
+
+def _paging_headers(request: Request, query: open311_input.RequestQuery, window: Window, matched: int,
+                    returned: int) -> dict[str, str]:
+    """Link (next, prev) and the counts and limits of a page of GET requests."""
+    found = links(request, matched=matched, returned=returned, window=window, media_type=Open311JSON.media_type,
+                  query=_open311_page)
+    headers = {"X-Number-Matched": str(matched), "X-Number-Returned": str(returned),
+               "X-Page-Size": str(window.limit), "X-Max-Page-Size": str(window.max_limit)}
+    if query.start is not None and query.end is not None:
+        headers["X-Requested-Datetime-Range"] = f"{query.start.isoformat()}/{query.end.isoformat()}"
+    if link_header(found):
+        headers["Link"] = link_header(found)
+    return headers
+
+
+@router.get("/requests.json", summary="查询服务请求（分页见说明）", response_class=Open311JSON, responses=ERRORS,
+            description="按报告时间从新到旧列出服务请求；默认最近90天。\n\n" + PAGING)
 @spec_errors
 def list_requests(
+    request: Request,
     pool: Pool,
     service_request_id: Annotated[str | None, Query(description="以逗号分隔的编号；给出时忽略其他条件")] = None,
     service_code: Annotated[str | None, Query(description="以逗号分隔的服务编码")] = None,
@@ -156,13 +203,19 @@ def list_requests(
     end_date: Annotated[str | None, Query(description="最晚报告时间（ISO 8601，带时区）；与start_date相距不超过90天")] = None,
     status: Annotated[str | None, Query(description="open、closed（办结为closed，其余为open）")] = None,
     jurisdiction_id: Jurisdiction = None,
+    page: Annotated[str | None, Query(description="页码（从1起；扩展参数）")] = None,
+    page_size: Annotated[str | None, Query(description=f"每页条数（默认且至多{PAGE_SIZE}；扩展参数）")] = None,
 ) -> JSONResponse:
-    """At most 1000 requests, newest first; by default those reported in the last 90 days."""
+    """A page of requests, newest first (by default those reported in the last 90 days); the body is the
+    spec's array, the paging is in the headers."""
+    window = _window(page, page_size)
     with pool.connection() as conn:
         query = open311_input.parse_query(conn, service_request_id=service_request_id, service_code=service_code,
-                                    start_date=start_date, end_date=end_date, status=status,
-                                    now=dt.datetime.now(dt.UTC))
-        return Open311JSON(open311.requests(conn, query))
+                                          start_date=start_date, end_date=end_date, status=status,
+                                          now=dt.datetime.now(dt.UTC))
+        query = dataclasses.replace(query, limit=window.limit)
+        matched, found = open311.requests(conn, query, offset=window.offset)
+    return Open311JSON(found, headers=_paging_headers(request, query, window, matched, len(found)))
 
 
 @router.get("/requests/{service_request_id}.json", summary="查看服务请求", response_class=Open311JSON,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -12,8 +13,8 @@ from pydantic import Field
 
 from api.deps import CurrentUser, Pool
 from api.models import AtTime, Kind, StrictBody, Text, TimeOfDay
-from api.paging import Limit, Offset, page
-from api.routes.walking import BUSY, GEOJSON
+from api.paging import GEOJSON, FeatureWindow, ListWindow, geojson_slice, list_page
+from api.routes.walking import BUSY
 from geo.accounts import audit
 from geo.db import jobs
 from geo.errors import BadRequest
@@ -59,15 +60,17 @@ def recompute_gaps(pool: Pool, user: CurrentUser, kind: Kind = ANY_KIND, at: AtT
             "uncovered_share": report.uncovered_share, "buildings": report.buildings, "hexagons": report.hexagons}
 
 
-@router.get("/gaps/{layer}", summary="覆盖缺口GeoJSON", response_class=Response,
+@router.get("/gaps/{layer}", summary="覆盖缺口GeoJSON（分页）", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
-def read_gaps(pool: Pool, layer: Literal["hexagons", "buildings"], kind: Kind = ANY_KIND, at: AtTime = None,
-              include_planned: bool = False, limit_m: LimitM = coverage.DEFAULT_LIMIT_M,
-              resolution: Resolution = gaps.DEFAULT_RESOLUTION) -> Response:
-    """Hexagons of uncovered residents, or the uncovered buildings, for any hour: computed on request, not stored."""
+def read_gaps(request: Request, pool: Pool, window: FeatureWindow, layer: Literal["hexagons", "buildings"],
+              kind: Kind = ANY_KIND, at: AtTime = None, include_planned: bool = False,
+              limit_m: LimitM = coverage.DEFAULT_LIMIT_M, resolution: Resolution = gaps.DEFAULT_RESOLUTION) -> Response:
+    """Hexagons of uncovered residents, or the uncovered buildings, for any hour: computed on request, not
+    stored; a page at a time (numberMatched, links next/prev)."""
     with pool.connection() as conn:
-        return JSONResponse(gaps.geojson(conn, layer, kind=kind, at=at, include_planned=include_planned,
-                                         limit_m=limit_m, resolution=resolution), media_type=GEOJSON)
+        found = gaps.geojson(conn, layer, kind=kind, at=at, include_planned=include_planned,
+                             limit_m=limit_m, resolution=resolution)
+    return geojson_slice(request, found, window)
 
 
 class ScenarioBody(StrictBody):
@@ -114,11 +117,11 @@ def create_scenario(body: ScenarioBody, pool: Pool, user: CurrentUser) -> JSONRe
 
 
 @router.get("/siting/scenarios", summary="选址方案列表")
-def list_scenarios(request: Request, pool: Pool, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
-    """Stored scenarios, newest first, a page at a time."""
+def list_scenarios(request: Request, pool: Pool, window: ListWindow) -> dict[str, object]:
+    """Stored scenarios, newest first, a page at a time (numberMatched, links next/prev)."""
     with pool.connection() as conn:
         rows = scenarios.listing(conn)
-    return page(request, jsonable_encoder(rows[offset:offset + limit]), total=len(rows), limit=limit, offset=offset)
+    return list_page(request, jsonable_encoder(window.slice(rows)), total=len(rows), window=window)
 
 
 @router.get("/siting/scenarios/{scenario_id}", summary="查看选址方案")
@@ -130,21 +133,23 @@ def read_scenario(scenario_id: ScenarioId, pool: Pool) -> dict[str, object]:
     return jsonable_encoder(scenario)
 
 
-@router.get("/siting/scenarios/{scenario_id}/sites", summary="方案站点（GeoJSON，或下载CSV、Excel、GeoPackage）",
+@router.get("/siting/scenarios/{scenario_id}/sites", summary="方案站点（GeoJSON分页，或下载CSV、Excel、GeoPackage）",
             response_class=Response,
             responses={200: {"content": {GEOJSON: {}, **{media: {} for media in sites.MEDIA_TYPES.values()}}}})
-def read_sites(scenario_id: ScenarioId, pool: Pool,
+def read_sites(scenario_id: ScenarioId, request: Request, pool: Pool, window: FeatureWindow,
                circles: Annotated[bool, Query(description="true：各站点的步行圈（新增覆盖范围），仅用于GeoJSON")] = False,
                fmt: Annotated[Literal["geojson", "csv", "xlsx", "gpkg"], Query(
                    alias="format", description="geojson：站点GeoJSON；csv、xlsx（Excel）、gpkg（GeoPackage）："
                                                "下载站点明细（序号、名称、场所类型、地址、街道、社区、网格、新增覆盖居民、经纬度）")
                ] = "geojson") -> Response:
-    """The proposed sites as points with their details, or their walking circles; or the details as a file."""
+    """The proposed sites as points with their details, or their walking circles, in order of choice and a page
+    at a time (numberMatched, links next/prev); or every site's details as a file."""
     if fmt != "geojson" and circles:
         raise BadRequest("circles=true 仅用于 GeoJSON；下载文件只含站点")
     with pool.connection() as conn:
         if fmt == "geojson":
-            return Response(scenarios.sites_geojson(conn, scenario_id, circles=circles), media_type=GEOJSON)
+            found = json.loads(scenarios.sites_geojson(conn, scenario_id, circles=circles))
+            return geojson_slice(request, found, window)
         data, media_type, extension = sites.export(conn, scenario_id, fmt)
     filename = quote(f"scenario-{scenario_id}-sites.{extension}")
     return Response(data, media_type=media_type,
@@ -154,6 +159,6 @@ def read_sites(scenario_id: ScenarioId, pool: Pool,
 @router.get("/siting/compare", summary="比较两个选址方案")
 def compare(first: Annotated[int, Query(ge=1, le=2**62)], second: Annotated[int, Query(ge=1, le=2**62)],
             pool: Pool) -> dict[str, object]:
-    """Headline figures of both and, per street, covered residents now and after each."""
+    """Headline figures of both and, for every street (a complete list), covered residents now and after each."""
     with pool.connection() as conn:
         return jsonable_encoder(scenarios.compare(conn, first, second))

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from api.deps import CurrentUser, Pool
 from api.models import StrictBody, Text, TimeOfDay
+from api.paging import GEOJSON
 from geo.accounts import audit
 from geo.coords import chinacoords
 from geo.errors import BadRequest
@@ -24,7 +25,6 @@ from geo.walking.access import ANY_KIND
 from geo.walking.circles import DEFAULT_SPEED_KMH, MAX_RINGS, SPEED_RANGE_KMH, WalkParams
 
 router = APIRouter(tags=["步行圈与可达性"])
-GEOJSON = "application/geo+json"
 # The longest walk asked on request (metres): half an hour at 6 km/h; longer ones are planning runs.
 MAX_AREA_WALK_M = 3000.0
 

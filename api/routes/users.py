@@ -10,7 +10,7 @@ from pydantic import Field
 
 from api.deps import CurrentUser, Pool
 from api.models import StrictBody, Text
-from api.paging import Limit, Offset, page
+from api.paging import ListWindow, list_page
 from geo.accounts import audit, credentials, users
 from geo.accounts.roles import Role
 
@@ -35,11 +35,11 @@ class TokenBody(StrictBody):
 
 
 @router.get("/users", summary="用户列表")
-def list_users(request: Request, pool: Pool, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
+def list_users(request: Request, pool: Pool, window: ListWindow) -> dict[str, object]:
     """Users by name, with role, area and whether disabled."""
     with pool.connection() as conn:
-        total, rows = users.page(conn, limit=limit, offset=offset)
-    return page(request, jsonable_encoder(rows), total=total, limit=limit, offset=offset)
+        total, rows = users.page(conn, limit=window.limit, offset=window.offset)
+    return list_page(request, jsonable_encoder(rows), total=total, window=window)
 
 
 @router.post("/users", summary="新增用户", status_code=201, responses={409: {"description": "用户名已存在"}})
@@ -72,11 +72,11 @@ def issue_token(username: str, body: TokenBody, pool: Pool, admin: CurrentUser) 
 
 
 @router.get("/tokens", summary="令牌列表")
-def list_tokens(request: Request, pool: Pool, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
+def list_tokens(request: Request, pool: Pool, window: ListWindow) -> dict[str, object]:
     """Tokens with owner, purpose and dates; never the token itself."""
     with pool.connection() as conn:
-        total, rows = credentials.tokens_page(conn, limit=limit, offset=offset)
-    return page(request, jsonable_encoder(rows), total=total, limit=limit, offset=offset)
+        total, rows = credentials.tokens_page(conn, limit=window.limit, offset=window.offset)
+    return list_page(request, jsonable_encoder(rows), total=total, window=window)
 
 
 @router.post("/tokens/{token_id}/revoke", summary="吊销令牌", responses={404: {"description": "没有该令牌"}})
@@ -89,8 +89,8 @@ def revoke_token(token_id: Annotated[int, Field(ge=1, le=2**62)], pool: Pool, ad
 
 
 @router.get("/audit", summary="审计日志")
-def audit_log(request: Request, pool: Pool, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
+def audit_log(request: Request, pool: Pool, window: ListWindow) -> dict[str, object]:
     """Who changed what, newest first."""
     with pool.connection() as conn:
-        total, rows = audit.page(conn, limit=limit, offset=offset)
-    return page(request, jsonable_encoder(rows), total=total, limit=limit, offset=offset)
+        total, rows = audit.page(conn, limit=window.limit, offset=window.offset)
+    return list_page(request, jsonable_encoder(rows), total=total, window=window)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
-from api.deps import CurrentUser, Pool, Settings
+from api.deps import CurrentUser, Pool
 from api.models import AtTime, Code, Kind, StrictBody
-from api.paging import Offset
+from api.paging import GEOJSON, FeatureWindow, geojson_page, geojson_slice
 from geo.accounts import audit
 from geo.db import jobs
 from geo.errors import BadRequest
@@ -27,7 +28,6 @@ from geo.walking.circles import (
 )
 
 router = APIRouter(tags=["步行圈与可达性"])
-GEOJSON = "application/geo+json"
 
 
 BUSY = {409: {"description": "同类重算正在进行（说明由谁发起）"}}
@@ -65,17 +65,21 @@ def recompute_circles(body: CirclesRequest, pool: Pool, user: CurrentUser) -> di
                 "seconds": round(report.seconds, 2)}
 
 
-@router.get("/circles", summary="步行圈GeoJSON", response_class=Response, responses={200: {"content": {GEOJSON: {}}}})
+@router.get("/circles", summary="步行圈GeoJSON（分页）", response_class=Response,
+            responses={200: {"content": {GEOJSON: {}}}})
 def read_circles(
+    request: Request,
     pool: Pool,
+    window: FeatureWindow,
     minutes: Annotated[float | None, Query(gt=0, le=MAX_MINUTES, description="步行时间（分钟），如 15")] = None,
     kind: Kind | None = None,
     station: Code | None = None,
 ) -> Response:
-    """Stored circles in EPSG:4326 with the parameters they were computed with."""
+    """Stored circles in EPSG:4326 with the parameters they were computed with, by station code and
+    minutes, a page at a time (numberMatched, links next/prev)."""
     with pool.connection() as conn:
-        return Response(circle_store.circles_geojson(conn, minutes=minutes, kind=kind, station=station),
-                        media_type=GEOJSON)
+        circles = json.loads(circle_store.circles_geojson(conn, minutes=minutes, kind=kind, station=station))
+    return geojson_slice(request, circles, window)
 
 
 @router.post("/access/recompute", summary="重算楼栋到最近驿站的步行距离", responses=BUSY)
@@ -92,20 +96,17 @@ def recompute_access(pool: Pool, user: CurrentUser, at: AtTime = None, include_p
 @router.get("/access/buildings", summary="楼栋步行可达性GeoJSON", response_class=Response,
             responses={200: {"content": {GEOJSON: {}}}})
 def read_access(
+    request: Request,
     pool: Pool,
-    settings: Settings,
+    window: FeatureWindow,
     kind: Kind = access.ANY_KIND,
     at: AtTime = None,
     include_planned: bool = False,
     speed_kmh: Speed = DEFAULT_SPEED_KMH,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Offset = 0,
 ) -> Response:
     """Each building's nearest station of `kind` open at `at` and its walking distance (m) and time (min),
-    computed on request for any hour; paged by building code with `numberMatched`."""
+    computed on request for any hour; paged by building code (numberMatched: every building; links next/prev)."""
     with pool.connection() as conn:
-        page = settings.default_page_size if limit is None else limit
-        if page > settings.max_page_size:
-            raise BadRequest(f"limit 不能超过 {settings.max_page_size}")
-        return Response(live.buildings_geojson(conn, kind=kind, at=at, include_planned=include_planned,
-                                               speed_kmh=speed_kmh, limit=page, offset=offset), media_type=GEOJSON)
+        body = live.buildings_geojson(conn, kind=kind, at=at, include_planned=include_planned,
+                                      speed_kmh=speed_kmh, limit=window.limit, offset=window.offset)
+    return geojson_page(request, body, window)

@@ -137,17 +137,18 @@ def _intake_notice(row: dict[str, object]) -> str:
 # ---------------------------------------------------------------- GET requests
 
 
-def requests(conn: psycopg.Connection, query: RequestQuery) -> list[dict[str, object]]:
-    """GET requests: at most `query.limit` service requests, newest first."""
-    rows = conn.cursor(row_factory=dict_row).execute(sql_file("open311_requests"), query.params()).fetchall()
-    return [_service_request(row) for row in rows]
+def requests(conn: psycopg.Connection, query: RequestQuery, *, offset: int = 0) -> tuple[int, list[dict[str, object]]]:
+    """GET requests: (how many match, the `query.limit` service requests from `offset`), newest first."""
+    rows = conn.cursor(row_factory=dict_row).execute(sql_file("open311_requests"), {
+        **query.params(), "offset": offset}).fetchall()
+    return rows[0]["matched"], [_service_request(row) for row in rows if row["id"] is not None]
 
 
 def request(conn: psycopg.Connection, service_request_id: str) -> list[dict[str, object]]:
     """GET request: a one-element list; 404 when there is no such request."""
-    found = []
+    found: list[dict[str, object]] = []
     if re.fullmatch(r"\d{1,18}", service_request_id.strip()):
-        found = requests(conn, RequestQuery(ids=[int(service_request_id)], limit=1))
+        found = requests(conn, RequestQuery(ids=[int(service_request_id)], limit=1))[1]
     if not found:
         raise not_found(f"service_request_id：没有编号为“{service_request_id}”的请求")
     return found

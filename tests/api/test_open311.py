@@ -1,13 +1,14 @@
 """Open311 GeoReport v2: every response checked against a JSON Schema written from the spec.
 
 Intake is public and idempotent and lands on a grid; reads filter by id, service, dates and
-status, cap at 1000; the reporter's name, phone and e-mail never appear in any response.
+status, page by 1000 (Link headers); the reporter's name, phone and e-mail never appear in any response.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -245,7 +246,7 @@ def test_list_arguments_are_checked(client: TestClient) -> None:
     errors(client.get(f"{V2}/requests/abc.json"), 404)
 
 
-def test_list_is_capped_at_1000(client: TestClient, db: psycopg.Connection) -> None:
+def test_list_pages_by_1000_with_link_headers(client: TestClient, db: psycopg.Connection) -> None:
     db.execute("""
         INSERT INTO incidents (channel, category_code, description, reported_at, geom, handling_type, department,
                                deadline)
@@ -256,9 +257,18 @@ def test_list_is_capped_at_1000(client: TestClient, db: psycopg.Connection) -> N
                {"start": at("2024-06-01T00:00:00+08:00")})
     db.execute("UPDATE incidents SET publishable = true WHERE description LIKE '批量%%'")
     db.commit()
-    page = listed(client, start_date="2024-06-01T00:00:00+08:00", end_date="2024-06-02T00:00:00+08:00")
-    assert len(page) == 1000
+    june = {"start_date": "2024-06-01T00:00:00+08:00", "end_date": "2024-06-02T00:00:00+08:00"}
+    first = client.get(f"{V2}/requests.json", params=june)
+    page = check(first, 200, "requests")
+    assert len(page) == 1000 and first.headers["X-Number-Matched"] == "1100"
     assert page[0]["description"] == "批量1100" and page[-1]["description"] == "批量101"
+    following = re.fullmatch(r'<([^>]*)>; rel="next"', first.headers["Link"]).group(1)
+    second = client.get(following)
+    assert [r["description"] for r in check(second, 200, "requests")] == [f"批量{n}" for n in range(100, 0, -1)]
+    assert second.headers["X-Number-Returned"] == "100" and 'rel="next"' not in second.headers["Link"]
+    assert re.search(r'<([^>]*)>; rel="prev"', second.headers["Link"]).group(1).endswith("page=1&page_size=1000")
+    for bad in ({"page": "0"}, {"page_size": "1001"}, {"page_size": "x"}, {"page": "9" * 5000}):
+        assert errors(client.get(f"{V2}/requests.json", params={**june, **bad}), 400).startswith(next(iter(bad)))
 
 
 def test_no_reporter_data_in_any_response(client: TestClient, db: psycopg.Connection) -> None:

@@ -9,5 +9,5 @@ WITH rows AS (
 SELECT json_build_object(
     'type', 'FeatureCollection',
     'numberReturned', (SELECT count(*) FROM rows),
-    'features', coalesce((SELECT json_agg(ST_AsGeoJSON(rows.*, 'geom', %(decimals)s)::json) FROM rows), '[]'::json)
+    'features', coalesce((SELECT json_agg(ST_AsGeoJSON(rows.*, 'geom', %(decimals)s)::json ORDER BY rows.rank) FROM rows), '[]'::json)
 )::text
