@@ -66,6 +66,7 @@ ACCESS: dict[tuple[str, str], Decision] = {
     ("POST", "/siting/scenarios/manual"): "planner",
     ("GET", "/siting/jobs/{job_id}"): "planner",
     ("GET", "/figures"): "viewer",
+    ("GET", "/dashboard"): "viewer",
     # Maps
     ("GET", "/maps/coverage"): "viewer",
     ("GET", "/maps/incidents"): "viewer",

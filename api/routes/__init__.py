@@ -2,6 +2,7 @@
 
 from api.routes import (
     casework,
+    dashboard,
     desk,
     docs,
     figures,
@@ -22,4 +23,5 @@ from api.routes import (
 
 ROUTERS = (pages.router, docs.router, login.router, users.router, health.router, layers.router, walking.router,
            reach.router, incidents.router, figures.router, open311.router, planning.router, maps.router,
-           tiles.router, siting_jobs.router, casework.router, desk.router)
+           tiles.router, siting_jobs.router, casework.router, desk.router,
+           dashboard.router)
