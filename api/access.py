@@ -67,6 +67,7 @@ ACCESS: dict[tuple[str, str], Decision] = {
     ("GET", "/siting/jobs/{job_id}"): "planner",
     ("GET", "/figures"): "viewer",
     ("GET", "/dashboard"): "viewer",
+    ("GET", "/reports/monthly"): "viewer",
     # Maps
     ("GET", "/maps/coverage"): "viewer",
     ("GET", "/maps/incidents"): "viewer",

@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 from api.cli import planning as cli_planning
+from api.cli import report as cli_report
 from api.cli import users as cli_users
 from api.cli.jobs import job
 from api.cli.progress import bar
@@ -45,6 +46,7 @@ def _parser() -> Parser:
     cli_planning.add_commands(commands, _url)
     _incident_commands(commands)
     cli_users.add_commands(commands, _url)
+    cli_report.add_commands(commands, _url)
     cmd = commands.add_parser("serve", help="启动网页与 API 服务", description="启动网页与 API 服务",
                               examples=("wangge serve --host 0.0.0.0 --port 8000",))
     cmd.add_argument("--host", default="127.0.0.1", help="监听地址")

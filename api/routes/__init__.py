@@ -15,6 +15,7 @@ from api.routes import (
     pages,
     planning,
     reach,
+    reports,
     siting_jobs,
     tiles,
     users,
@@ -24,4 +25,4 @@ from api.routes import (
 ROUTERS = (pages.router, docs.router, login.router, users.router, health.router, layers.router, walking.router,
            reach.router, incidents.router, figures.router, open311.router, planning.router, maps.router,
            tiles.router, siting_jobs.router, casework.router, desk.router,
-           dashboard.router)
+           dashboard.router, reports.router)

@@ -20,13 +20,6 @@ router = APIRouter(tags=["领导驾驶舱与月报"], default_response_class=HTM
 MonthParam = Annotated[Text | None, Query(max_length=20, description="月份 YYYY-MM；默认为有事件的最近一个月")]
 
 
-def chosen_month(on_record: tuple[Month, Month] | None, month: str | None, now: dt.datetime) -> Month:
-    """`month` parsed; else the latest month with incidents; else the current month (Asia/Shanghai)."""
-    if month is not None:
-        return Month.parse(month)
-    return on_record[1] if on_record else Month.of(now)
-
-
 def incidents_url(user: CurrentUser) -> str:
     """Where the incidents behind a figure are listed for `user`: the desk for dispatchers and admins,
     the incidents map (no personal data) for everyone else."""
@@ -40,7 +33,7 @@ def dashboard_page(pool: Pool, settings: Settings, user: CurrentUser, month: Mon
     now = dt.datetime.now(dt.UTC)
     with pool.connection() as conn:
         on_record = incident_figures.months_on_record(conn)
-        chosen = chosen_month(on_record, month, now)
+        chosen = incident_figures.month_or_latest(conn, Month.parse(month) if month else None, now)
         data = incident_figures.overview(conn, chosen, now=now)
     return HTMLResponse(dashboard.page(data, title=settings.title, incidents_url=incidents_url(user),
                                        on_record=on_record, now=now))

@@ -156,6 +156,14 @@ def months_on_record(conn: psycopg.Connection) -> tuple[Month, Month] | None:
     return None if last is None else (Month.of(first), Month.of(last))
 
 
+def month_or_latest(conn: psycopg.Connection, month: Month | None, now: dt.datetime | None = None) -> Month:
+    """`month`; without one the latest month with incidents, else the current month (Asia/Shanghai)."""
+    if month is not None:
+        return month
+    on_record = months_on_record(conn)
+    return on_record[1] if on_record else Month.of(now or dt.datetime.now(dt.UTC))
+
+
 def behind(level: Level, code: str, month: Month, figure: str = "incidents") -> IncidentFilter:
     """The incidents behind `figure` of unit `code` of `level` in `month`, as an incident filter.
 
