@@ -27,6 +27,7 @@ from data.demo_city import barriers as barriers_mod
 from data.demo_city.buildings import build_buildings
 from data.demo_city.categories import categories_table
 from data.demo_city.frame import WGS84_EPSG, build_lattice, load_district_outline, to_wgs84
+from data.demo_city.history import build_history, received_times
 from data.demo_city.hotspots import build_hotspots
 from data.demo_city.incidents import build_incidents
 from data.demo_city.landuse import assign_land_use
@@ -39,7 +40,8 @@ DEFAULT_SEED = 20261122
 FIXED_OGR_DATE = "2026-01-01T00:00:00Z"
 # One independent random stream per stage, in this order.
 # A stage added at the end keeps the earlier stages' random streams (SeedSequence.spawn is by index).
-STAGES = ("lattice", "barriers", "landuse", "network", "buildings", "admin", "stations", "incidents", "hotspots")
+STAGES = ("lattice", "barriers", "landuse", "network", "buildings", "admin", "stations", "incidents", "hotspots",
+          "history")
 SYNTHETIC_NOTE = "synthetic except district outline, street/community names and codes"
 SOURCES = (
     {"file": "data/sources/luzhou_140403_gcj02.geojson", "what": "潞州区 outline (GCJ-02, converted to WGS-84)",
@@ -50,7 +52,7 @@ SOURCES = (
 BARRIER_MARGIN_M = 300.0  # barriers are clipped to the study area plus this margin
 MAX_DISTANCE_TO_NETWORK_M = 60.0  # every building and station must be this close to a walking edge
 CSV_ENCODING = "utf-8"
-CSV_OUTPUTS = ("categories", "incidents", "incidents_bad_rows")
+CSV_OUTPUTS = ("categories", "incidents", "incidents_bad_rows", "incident_history")
 
 
 @contextmanager
@@ -128,6 +130,9 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0) -> 
     stations, candidates = build_stations(rngs["stations"], lattice, land, network, bar, buildings, admin, scale)
     incidents, bad_rows = build_incidents(rngs["incidents"], lattice, land, network, buildings, outline_utm, scale)
     hotspots = build_hotspots(rngs["hotspots"], lattice, land, network, buildings, scale)
+    received = received_times(rngs["history"], incidents)
+    incidents.insert(incidents.columns.get_loc("reported_at") + 1, "received_at", received)
+    history = build_history(rngs["history"], incidents, received, bad_rows, admin)
     _check_reachability(buildings, stations, network.edges)
 
     buildings = buildings.assign(
@@ -166,7 +171,7 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0) -> 
         barrier_rows, barrier_geoms = _barrier_layer(bar, study_area)
         counts["barriers"] = _write_layer(out_dir, "barriers", barrier_rows, barrier_geoms,
                                           description=synthetic, mixed=True)
-    for stem, table in zip(CSV_OUTPUTS, (categories_table(), incidents, bad_rows), strict=True):
+    for stem, table in zip(CSV_OUTPUTS, (categories_table(), incidents, bad_rows, history), strict=True):
         counts[stem] = _write_csv(out_dir, f"{stem}.csv", table)
 
     files = sorted(f"{stem}.csv" if stem in CSV_OUTPUTS else f"{stem}.gpkg" for stem in counts)

@@ -47,7 +47,8 @@ class Category:
 
     `weight` is the category's share of the annual volume (relative); `where` weighs the
     location sources (near homes, near markets, along roads); `towers_only` restricts homes
-    to high-rise buildings (11 floors and more).
+    to high-rise buildings (11 floors and more); `partners` are the departments a 协办件 may
+    be co-handled with (each the department of another category).
     """
 
     code: str
@@ -62,10 +63,13 @@ class Category:
     templates: tuple[str, ...]
     weekdays: str = "workday"
     towers_only: bool = False
+    partners: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.handling_type not in HANDLING_TYPES:
             raise ValueError(f"{self.name}: unknown handling type {self.handling_type}")
+        if (self.handling_type == "协办件") != bool(self.partners) or self.department in self.partners:
+            raise ValueError(f"{self.name}: a 协办件, and only a 协办件, names partner departments besides its own")
 
 
 HOME, MARKET, ROAD = (1.0, 0.0, 0.0), (0.2, 0.6, 0.2), (0.1, 0.0, 0.9)
@@ -91,9 +95,11 @@ CATEGORIES: tuple[Category, ...] = (
     Category("CAT09", "燃气泄漏", "燃气公司", "即办件", 2, 1.0, "dark", "allday", HOME,
              ("{place}楼道内有明显燃气味，疑似泄漏", "{place}燃气表附近有异味")),
     Category("CAT10", "物业纠纷", "住房和城乡建设局", "协办件", 168, 8.0, "flat", "office", HOME,
-             ("{place}物业服务不到位，小区卫生差", "{place}物业擅自提高收费标准", "{place}物业未按约定维修公共设施")),
+             ("{place}物业服务不到位，小区卫生差", "{place}物业擅自提高收费标准", "{place}物业未按约定维修公共设施"),
+             partners=("社区居委会", "市场监督管理局", "城市管理局", "环境卫生服务中心")),
     Category("CAT11", "邻里纠纷", "社区居委会", "协办件", 168, 4.0, "flat", "office", HOME,
-             ("{place}楼上住户漏水，协商未果", "{place}邻居在楼道堆放杂物，协商不成")),
+             ("{place}楼上住户漏水，协商未果", "{place}邻居在楼道堆放杂物，协商不成"),
+             partners=("住房和城乡建设局", "公安分局", "综合行政执法局", "供水公司")),
     Category("CAT12", "违章建筑", "综合行政执法局", "上报件", 360, 3.0, "mild", "office", (0.9, 0.0, 0.1),
              ("{place}有住户私自搭建阳光房", "{place}楼顶违规加盖建筑")),
     Category("CAT13", "养老服务", "民政局", "告知件", 168, 3.0, "flat", "office", HOME,
@@ -121,6 +127,11 @@ CATEGORIES: tuple[Category, ...] = (
     Category("CAT24", "冰雪清除", "城市管理局", "承诺件", 24, 1.5, "snow", "morning", (0.2, 0.0, 0.8),
              ("{place}路面积雪结冰未清理，行人易滑倒", "{place}人行道积雪无人清扫")),
 )
+
+
+DEPARTMENTS = frozenset(c.department for c in CATEGORIES)
+if not all(set(c.partners) <= DEPARTMENTS for c in CATEGORIES):
+    raise ValueError("partner departments must be departments of the responsibility list")
 
 
 def categories_table() -> pd.DataFrame:

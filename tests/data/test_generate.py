@@ -49,6 +49,13 @@ WARM_SERVICES = {"休息", "饮水", "如厕", "充电", "热饭"}
 HANDLING_TYPES = {"即办件", "承诺件", "上报件", "协办件", "告知件"}
 ASCII_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+", re.ASCII)
 FIRST_DAY, LAST_DAY = dt.date(2025, 11, 1), dt.date(2026, 10, 31)
+AS_OF = dt.datetime(2026, 11, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+FEEDBACK_WAYS = {"即时反馈", "公示反馈", "走访反馈", "电话反馈", "网络反馈"}
+# The transition table of migrations 0004 and 0012, written out again: (state, action) → state.
+TRANSITIONS = {("受理", "办理"): "办理", ("受理", "办结"): "办结", ("受理", "退回"): "退回", ("办理", "反馈"): "反馈",
+               ("办理", "退回"): "退回", ("反馈", "办结"): "办结", ("反馈", "重新打开"): "办理",
+               ("退回", "重新受理"): "受理", ("办结", "重新打开"): "办理", ("受理", "上报"): "办理", ("办理", "上报"): "办理"}
+STRAIGHT_TO_CLOSED = {"即办件", "告知件"}
 
 
 def _sha256(path: Path) -> str:
@@ -86,7 +93,8 @@ def test_same_seed_gives_identical_files_and_another_seed_differs(tmp_path: Path
     generate(other, seed=8, scale=SMALL_SCALE)
     assert _hashes(first) == _hashes(second)
     changed = {name for name, digest in _hashes(other).items() if _hashes(first)[name] != digest}
-    assert {"buildings.gpkg", "grids.gpkg", "network_edges.gpkg", "stations.gpkg", "incidents.csv"} <= changed
+    assert {"buildings.gpkg", "grids.gpkg", "network_edges.gpkg", "stations.gpkg", "incidents.csv",
+            "incident_history.csv"} <= changed
 
 
 def test_layer_files_follow_the_schema(full: tuple[Path, dict[str, int]]) -> None:
@@ -332,6 +340,11 @@ def test_bad_incident_rows_are_really_bad_and_the_rest_are_good(full: tuple[Path
     times = good.reported_at.map(_parse_time)
     assert times.map(lambda t: t is not None and FIRST_DAY <= t.date() <= LAST_DAY
                      and t.utcoffset() == dt.timedelta(hours=8)).all()
+    received = good.received_at.map(_parse_time)
+    waited = (received - times).dt.total_seconds() / 60
+    assert (waited >= 0).all() and (received <= AS_OF).all()
+    median_wait = waited.groupby(good.channel).median()
+    assert median_wait["12345热线"] < 15 < median_wait["信箱"] and median_wait["网络"] > median_wait["12345热线"]
     assert (good.channel == "12345热线").mean() > 0.5
     lon, lat = good.lon.astype(float).to_numpy().copy(), good.lat.astype(float).to_numpy().copy()
     gcj, bd = (good.coord_system == "GCJ02").to_numpy(), (good.coord_system == "BD09").to_numpy()
@@ -356,3 +369,77 @@ def test_manifest_matches_the_files(full: tuple[Path, dict[str, int]]) -> None:
     assert "synthetic except district outline, street/community names and codes" in manifest["note"]
     assert manifest["sha256"] == {name: _sha256(out / name) for name in manifest["sha256"]}
     assert set(manifest["sha256"]) == {p.name for p in out.iterdir() if p.name != "manifest.json"}
+
+
+@pytest.fixture(scope="session")
+def history(full: tuple[Path, dict[str, int]]) -> pd.DataFrame:
+    """incident_history.csv read as text."""
+    return pd.read_csv(full[0] / "incident_history.csv", dtype=str, keep_default_na=False)
+
+
+def test_history_follows_the_transition_table_in_time_order(full, incidents: pd.DataFrame,
+                                                           history: pd.DataFrame) -> None:
+    cats = pd.read_csv(full[0] / "categories.csv", dtype=str).set_index("code")
+    bad = pd.read_csv(full[0] / "incidents_bad_rows.csv", dtype=str)
+    stored = incidents[~incidents.request_id.isin(bad.request_id[bad.defect != "outside_district"])]
+    assert set(history.request_id) <= set(stored.request_id)
+    assert len(set(history.request_id)) > 0.99 * len(stored)
+    rows = stored.set_index("request_id")
+    at = history["at"].map(_parse_time)
+    assert history["at"].is_monotonic_increasing and (at <= AS_OF).all()  # one export, oldest first, until AS_OF
+    final = {}
+    for request_id, steps in history.groupby("request_id", sort=False):
+        row = rows.loc[request_id]
+        kind = cats.handling_type[row.category_code]
+        state, last = "受理", _parse_time(row.received_at)
+        for step in steps.itertuples():
+            when = _parse_time(step.at)
+            assert when >= last + dt.timedelta(minutes=1), (request_id, step.at)
+            if (state, step.action) == ("受理", "办结"):
+                assert kind in STRAIGHT_TO_CLOSED, request_id
+            state, last = TRANSITIONS[(state, step.action)], when
+            assert (step.feedback_way in FEEDBACK_WAYS) == (step.action == "反馈") and step.feedback_way in {"", *FEEDBACK_WAYS}
+            assert step.satisfied in ({"true", "false", ""} if step.action == "办结" else {""})
+            deadline = _parse_time(step.deadline) if step.deadline else None
+            assert (deadline is not None) == (step.action == "上报")
+            assert deadline is None or when < deadline <= when + dt.timedelta(days=90)
+            assert step.co_departments == "" or (step.action == "办理" and kind == "协办件")
+        final[request_id] = state
+    assert 0.97 < sum(s == "办结" for s in final.values()) / len(stored) < 0.999  # the last days are open
+
+
+def test_history_shares_are_plausible(full, incidents: pd.DataFrame, history: pd.DataFrame) -> None:
+    cats = pd.read_csv(full[0] / "categories.csv", dtype=str).set_index("code")
+    kind = incidents.set_index("request_id").category_code.map(cats.handling_type)
+    channel = incidents.set_index("request_id").channel
+    n = history.request_id.nunique()
+    per = history.groupby("request_id").action.agg(set)
+    share = {a: per.map(lambda s, a=a: a in s).mean() for a in ("退回", "重新打开", "上报")}
+    assert 0.01 < share["退回"] < 0.06 and 0.01 < share["重新打开"] < 0.06
+    escalated = per.map(lambda s: "上报" in s)
+    assert escalated[kind[per.index] == "上报件"].mean() > 0.95 and escalated[kind[per.index] != "上报件"].mean() < 0.03
+    first = history.groupby("request_id").action.first()
+    assert (first[kind[first.index] == "即办件"] == "办结").mean() > 0.6
+    closes = history[history.action == "办结"]
+    rated = closes.satisfied[closes.satisfied != ""]
+    assert 0.85 < (rated == "true").mean() < 0.96 and 0.9 < len(rated) / len(closes)
+    feedback = history[history.action == "反馈"]
+    by_channel = feedback.groupby(channel[feedback.request_id].to_numpy()).feedback_way.agg(lambda w: w.mode()[0])
+    assert (by_channel["网络"], by_channel["走访"], by_channel["12345热线"]) == ("网络反馈", "走访反馈", "电话反馈")
+    co_rows = history[history.co_departments != ""]
+    co = co_rows.co_departments.str.split("、")
+    lead = incidents.set_index("request_id").category_code.map(cats.department)[co_rows.request_id]
+    assert (kind[co_rows.request_id] == "协办件").all() and co.map(len).between(1, 2).all()
+    assert set(co.explode()) <= set(cats.department)
+    assert not any(own in names for own, names in zip(lead, co, strict=True))
+    handled = history[(history.action == "办理") & (kind[history.request_id] == "协办件").to_numpy()]
+    assert handled.groupby("request_id").co_departments.agg(lambda c: (c != "").any()).mean() > 0.95
+    assert n == len(per)
+
+
+def test_history_names_staff_never_citizens(incidents: pd.DataFrame, history: pd.DataFrame) -> None:
+    text = " ".join(history.actor.unique()) + " ".join(history.note.unique())
+    assert not re.search(r"199-0000-\d{4}", text)
+    names = set(incidents.reporter_name)
+    assert not names & set(history.actor) and not any(name in text for name in names if len(name) >= 2)
+    assert history.actor.str.fullmatch(r"网格员\d{15}|调度员|.+(局|公司|中心|处|大队|居委会|分局|街道)").all()
