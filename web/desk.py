@@ -23,7 +23,7 @@ METHODS = {"inside": "落入网格", "nearest": "就近兜底", "out_of_area": "
 # The fields each action asks for on the page (the API refuses a step without them).
 ACTION_FIELDS = {"反馈": ("feedback_way", "note"), "办结": ("satisfied", "note"), "上报": ("deadline", "note")}
 COLOURS = {"incident": palette.MARK, "nearby": palette.INCIDENT, "duplicate": palette.PROPOSED,
-           "grid": palette.RINGS[15.0], "late": palette.OVERDUE}
+           "grid": palette.RINGS[5.0], "late": palette.OVERDUE}
 
 
 def when(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -96,8 +96,8 @@ class IncidentFilter:
                 out[name] = "1"
         if self.due:
             out["due"] = self.due
-            if self.due == "soon" and self.hours != DEFAULT_SOON_HOURS:
-                out["hours"] = str(self.hours)
+        if self.hours != DEFAULT_SOON_HOURS:
+            out["hours"] = str(self.hours)
         for name, value in (("category", self.category), ("department", self.department),
                             ("type", self.handling_type), ("channel", self.channel), ("area", self.area),
                             ("q", self.q)):

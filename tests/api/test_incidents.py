@@ -21,10 +21,11 @@ def client(make_demo_database) -> Iterator[TestClient]:
         yield test_client
 
 
-def test_intake_needs_a_dispatcher_key(client: TestClient) -> None:
+def test_intake_needs_a_casework_key(client: TestClient) -> None:
     assert client.post("/incidents", json=BODY).status_code == 401
     assert client.post("/incidents", json=BODY, headers={"Authorization": "Bearer guess"}).status_code == 401
-    assert client.post("/incidents", json=BODY, headers=bearer("grid_worker")).status_code == 403
+    assert client.post("/incidents", json=BODY, headers=bearer("viewer")).status_code == 403
+    assert client.post("/incidents", json=BODY, headers=bearer("planner")).status_code == 403
     assert client.post("/incidents", json={k: v for k, v in BODY.items() if k != "request_id"},
                        headers=KEY).status_code == 422  # machine intake must be retry-safe
 
@@ -100,7 +101,7 @@ def test_actions_events_queue_and_figures(client: TestClient) -> None:
     incident_id = client.post("/incidents", json={**BODY, "request_id": "APP-9"}, headers=KEY).json()["id"]
     step = {"action": "办结", "actor": "调度员"}
     refused = client.post(f"/incidents/{incident_id}/actions", json=step, headers=KEY)
-    assert refused.status_code == 409 and "可执行：办理、退回" in refused.json()["detail"]
+    assert refused.status_code == 409 and "可执行：上报、办理、退回" in refused.json()["detail"]
     assert client.post(f"/incidents/{incident_id}/actions", json={"action": "办理", "actor": "李四"}).status_code == 401
     moved = client.post(f"/incidents/{incident_id}/actions", json={"action": "办理", "actor": "李四"}, headers=KEY)
     assert moved.json()["status"] == "办理"
