@@ -17,8 +17,8 @@ Asia/Shanghai, or [start, end)), as the incidents stand when asked (`now`):
   The same condition as the incident filter's `late=1`.
 - median_hours_to_close (办结用时中位数): median of closed_at − reported_at over the closed ones, in hours.
 - residents: residents of the buildings on the unit's grids (sum of buildings.residents through
-  buildings.grid_id); per_1000 (每千人事件数) = incidents / residents × 1,000 in the period. None for
-  departments and categories, and for units without residents.
+  buildings.grid_id; 0 when none); per_1000 (每千人事件数) = incidents / residents × 1,000 in the period,
+  None for units without residents. Both None for departments and categories.
 
 Rates are rounded to 0.1 percentage point, hours to 0.1 h, per_1000 to 0.01. A unit appears only
 when it has incidents in the period (or month). Units:

@@ -55,7 +55,7 @@ SELECT u.month, u.code, min(u.name) AS name,
        round(100.0 * count(*) FILTER (WHERE u.overdue) / count(*), 1) AS overdue_rate,
        round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM u.closed_at - u.reported_at) / 3600)
              FILTER (WHERE u.closed_at IS NOT NULL))::numeric, 1) AS median_hours_to_close,
-       r.residents,
+       CASE WHEN %(level)s IN ('district', 'street', 'community', 'grid') THEN coalesce(r.residents, 0) END AS residents,
        round(1000.0 * count(*) / nullif(r.residents, 0), 2) AS per_1000
 FROM units AS u
 LEFT JOIN residents AS r ON r.code = u.code
