@@ -60,6 +60,7 @@ data: db
 	$(BIN)/wangge generate $(DEMO_DIR)
 	$(BIN)/wangge load $(DEMO_DIR) --replace
 	$(BIN)/wangge import-incidents $(DEMO_DIR)/incidents.csv --good-rows-only
+	$(BIN)/wangge import-history $(DEMO_DIR)/incident_history.csv
 	$(BIN)/wangge user demo
 	$(BIN)/wangge circles
 	$(BIN)/wangge gaps
@@ -77,6 +78,7 @@ bench: setup db
 	$(BIN)/python -m bench.maps
 	$(BIN)/python -m bench.reach
 	$(BIN)/python -m bench.circles
+	$(BIN)/python -m bench.desk
 
 serve:
 	$(BIN)/wangge serve --host $(HOST) --port $(PORT)
