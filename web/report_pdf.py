@@ -102,10 +102,10 @@ def _title_page(fig: Figure, report: MonthlyReport) -> None:
     table.set_fontsize(10)
     table.scale(1, 1.6)
     notes = _highlights(report)
-    fig.text(0.12, 0.43, "\n".join(f"· {n}" for n in notes), size=9, va="top", linespacing=1.7)
+    fig.text(0.12, 0.52, "\n".join(f"· {n}" for n in notes), size=9.5, va="top", linespacing=1.8)
     lines = ["指标口径："] + [f"{term}：{text}" for term, text in f.DEFINITIONS_ZH]
     wrapped = "\n".join(w for line in lines for w in textwrap.wrap(line, 52))
-    fig.text(0.12, 0.31, wrapped, size=7.5, va="top", color=OUTLINE, linespacing=1.6)
+    fig.text(0.12, 0.36, wrapped, size=7.5, va="top", color=OUTLINE, linespacing=1.6)
 
 
 def _highlights(report: MonthlyReport) -> list[str]:
