@@ -64,7 +64,8 @@ def create(body: IncidentBody, pool: Pool, user: CurrentUser) -> JSONResponse:
     with pool.connection() as conn:
         conn.execute("SELECT set_config('wangge.actor', %s, false)", (user.label,))
         row, created = incidents.receive(conn, incidents.IncidentIn(**body.model_dump()))
-    return JSONResponse(_jsonable(row), status_code=201 if created else 200)
+        state = _state(conn, int(row["id"]))  # type: ignore[call-overload]
+    return JSONResponse(_jsonable({**row, **state}), status_code=201 if created else 200)
 
 
 @router.post("/import", summary="导入12345热线CSV", max_body_size=MAX_IMPORT_BYTES, openapi_extra={"requestBody": {"content": {"text/csv": {
@@ -171,14 +172,20 @@ def queue(
 
 @router.get("/{incident_id}", summary="查看事件", responses=SCOPE)
 def read(incident_id: IncidentId, pool: Pool, user: CurrentUser) -> Response:
-    """The incident, its grid and team, department and deadline; reporter only for dispatchers."""
+    """The incident, its grid and team, department, deadline and where its handling stands; reporter only for
+    dispatchers."""
     with pool.connection() as conn:
         row = incidents.read(conn, incident_id, personal=user.role in PERSONAL_DATA_ROLES)
         if row is None:
             raise NotFound(f"没有编号为{incident_id}的事件")
         if not user.covers(row["grid_code"]):  # type: ignore[arg-type]
             raise OutOfScope(f"事件{incident_id}不在您的辖区（{user.area_code}）内")
-        return JSONResponse(_jsonable(row))
+        return JSONResponse(_jsonable({**row, **_state(conn, incident_id)}))
+
+
+def _state(conn, incident_id: int) -> dict[str, object]:
+    """Where the incident's handling stands, without its grid's outline."""
+    return {k: v for k, v in desk.handling_state(conn, incident_id).items() if k != "grid_geometry"}
 
 
 def _jsonable(row: dict[str, object]) -> dict[str, object]:

@@ -83,7 +83,7 @@ def incident(conn: psycopg.Connection, incident_id: int, *, area: str, personal:
     card = incidents.read(conn, incident_id, personal=personal)
     if card is None:
         raise NotFound(f"没有编号为{incident_id}的事件")
-    state = conn.cursor(row_factory=dict_row).execute(sql_file("desk_incident"), {"id": incident_id}).fetchone()
+    state = handling_state(conn, incident_id)
     near = conn.cursor(row_factory=dict_row).execute(sql_file("desk_nearby"), {
         "id": incident_id, "radius_m": NEARBY_RADIUS_M, "days": NEARBY_DAYS, "limit": NEARBY_SHOWN}).fetchall()
     photos = [r[0] for r in conn.execute("SELECT id FROM incident_photos WHERE incident_id = %s ORDER BY id",
@@ -92,6 +92,12 @@ def incident(conn: psycopg.Connection, incident_id: int, *, area: str, personal:
             "actions": handling.allowed_actions(conn, state["status"], card["handling_type"]),  # type: ignore[arg-type]
             "nearby_total": int(near[0]["total"]), "nearby": [r for r in near if r["id"] is not None],
             "photos": photos}
+
+
+def handling_state(conn: psycopg.Connection, incident_id: int) -> dict[str, object]:
+    """Where the incident stands: state, response and closing times, satisfaction, feedback way, escalation,
+    co-handling departments, duplicate link, photo count, publication, and its grid's outline (GeoJSON)."""
+    return conn.cursor(row_factory=dict_row).execute(sql_file("desk_incident"), {"id": incident_id}).fetchone()
 
 
 def act_many(conn: psycopg.Connection, ids: Sequence[int], action: str, *, area: str, actor: str, note: str = "",

@@ -231,12 +231,13 @@ def test_manual_placement_and_duplicates(client: TestClient, url: str) -> None:
     first, second = _new(client, 11), _new(client, 12)
     link = lambda a, b: client.post(f"/incidents/{a}/duplicate", json={"of": b}, headers=bearer("dispatcher"))  # noqa: E731
     assert link(second, first).status_code == 200
+    assert client.get(f"/incidents/{second}", headers=bearer("dispatcher")).json()["duplicate_of"] == first
     assert link(first, second).status_code == 400  # a loop
     assert link(first, first).status_code == 400
     page = client.get(f"/desk/incidents/{first}", headers=bearer("dispatcher")).text
     assert f"/desk/incidents/{second}" in page and "疑似重复" in page
     assert link(second, None).status_code == 200
-    assert client.get(f"/incidents/{second}", headers=bearer("dispatcher")).json().get("duplicate_of") is None
+    assert client.get(f"/incidents/{second}", headers=bearer("dispatcher")).json()["duplicate_of"] is None
 
 
 def _image(kind: str, size: tuple[int, int] = (32, 24)) -> bytes:
