@@ -27,7 +27,7 @@ from data.demo_city import barriers as barriers_mod
 from data.demo_city.buildings import build_buildings
 from data.demo_city.categories import categories_table
 from data.demo_city.frame import WGS84_EPSG, build_lattice, load_district_outline, to_wgs84
-from data.demo_city.history import build_history, received_times
+from data.demo_city.history import build_history
 from data.demo_city.hotspots import build_hotspots
 from data.demo_city.incidents import build_incidents
 from data.demo_city.landuse import assign_land_use
@@ -130,9 +130,7 @@ def generate(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0) -> 
     stations, candidates = build_stations(rngs["stations"], lattice, land, network, bar, buildings, admin, scale)
     incidents, bad_rows = build_incidents(rngs["incidents"], lattice, land, network, buildings, outline_utm, scale)
     hotspots = build_hotspots(rngs["hotspots"], lattice, land, network, buildings, scale)
-    received = received_times(rngs["history"], incidents)
-    incidents.insert(incidents.columns.get_loc("reported_at") + 1, "received_at", received)
-    history = build_history(rngs["history"], incidents, received, bad_rows, admin)
+    incidents, history = build_history(rngs["history"], incidents, bad_rows, admin)
     _check_reachability(buildings, stations, network.edges)
 
     buildings = buildings.assign(

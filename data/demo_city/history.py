@@ -167,9 +167,13 @@ def _grid_codes(incidents: pd.DataFrame, admin: Admin) -> np.ndarray:
     return codes
 
 
-def build_history(rng: np.random.Generator, incidents: pd.DataFrame, received: list[str], bad_rows: pd.DataFrame,
-                  admin: Admin) -> pd.DataFrame:
-    """Every handling step after 受理 of the incidents the import stores, oldest first, until AS_OF."""
+def build_history(rng: np.random.Generator, incidents: pd.DataFrame, bad_rows: pd.DataFrame,
+                  admin: Admin) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The incidents with their 受理 time (column received_at, after reported_at), and every handling step
+    after 受理 of those the import stores, oldest first, until AS_OF."""
+    received = received_times(rng, incidents)
+    incidents = incidents.copy()
+    incidents.insert(incidents.columns.get_loc("reported_at") + 1, "received_at", received)
     refused = set(bad_rows.request_id[bad_rows.defect.isin(REFUSED_DEFECTS)])
     grid = _grid_codes(incidents, admin)
     street_names = dict(zip(admin.streets.code, admin.streets.name, strict=True))
@@ -185,7 +189,7 @@ def build_history(rng: np.random.Generator, incidents: pd.DataFrame, received: l
                   _parse(row.reported_at), grid[k], street_names.get(grid[k][:9], ""))
         rows += [r for r in story.rows if r[0] <= AS_OF.timestamp()]
     rows.sort(key=lambda r: r[0])  # stable: one incident's steps keep their order
-    return pd.DataFrame([r[1] for r in rows], columns=list(COLUMNS)).fillna("")
+    return incidents, pd.DataFrame([r[1] for r in rows], columns=list(COLUMNS)).fillna("")
 
 
 def _simulate(d: _Draws, story: _Story, cat: Category, channel: str, reported: float, grid: str,
