@@ -37,17 +37,16 @@ _BUILT: dict[str, str] = {}
 
 
 def play(conn: psycopg.Connection, incident_ids: list[int], *, seed: int, until: dt.datetime) -> int:
-    """Give each incident a random history (acts dated after its report, none after `until`); the number of
+    """Give each incident a random history from its state (acts dated after its report, none after `until`); the number of
     actions taken. Also sets co-handling departments on about CO_HANDLED_SHARE of them. The caller commits."""
     rng = np.random.default_rng(seed)
     rows = conn.execute(
-        "SELECT i.id, i.reported_at, i.handling_type, c.time_limit_hours, c.department FROM incidents AS i "
+        "SELECT i.id, i.status, i.reported_at, i.handling_type, c.time_limit_hours, c.department FROM incidents AS i "
         "JOIN categories AS c ON c.code = i.category_code WHERE i.id = ANY(%s) ORDER BY i.id",
         (incident_ids,)).fetchall()
     departments = [r[0] for r in conn.execute("SELECT DISTINCT department FROM categories ORDER BY 1")]
     taken = 0
-    for incident_id, reported_at, handling_type, limit_hours, department in rows:
-        state, at = "受理", reported_at
+    for incident_id, state, at, handling_type, limit_hours, department in rows:
         for _ in range(MAX_STEPS):
             choices = [(a, w) for a, w in STEPS[state]
                        if not (state == "受理" and a == "办结" and handling_type not in DIRECT_CLOSE)]

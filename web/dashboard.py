@@ -25,7 +25,7 @@ RATE_COLOURS = {"response_rate": palette.INCIDENT, "resolution_rate": palette.KI
 BAR_COLOUR = palette.RAMP[4]  # counts: the ranks' ramp
 COLUMNS = ("incidents", "per_1000", "response_rate", "resolution_rate", "satisfaction_rate", "overdue_rate",
            "median_hours_to_close")
-TABLES = (("street", "各街道"), ("department", "各部门（含协办）"), ("community", "各社区"))
+TABLES = (("street", "各街道"), ("department", "各部门（含协办，按事件数）"), ("community", "各社区"))
 HOT_GRIDS = 20
 TOP_CATEGORIES = 10
 
@@ -101,6 +101,11 @@ def _charts(data: dict[str, object], month: Month, incidents_url: str) -> dict[s
     }
 
 
+def _ordered(rows: list[dict[str, object]], level: str) -> list[dict[str, object]]:
+    """Areas in code order (west to east, north to south); departments by incidents, most first."""
+    return sorted(rows, key=lambda r: (-int(r["incidents"]), r["code"])) if level == "department" else rows
+
+
 def page(data: dict[str, object], *, title: str, incidents_url: str, on_record: tuple[Month, Month] | None,
          now: dt.datetime) -> str:
     """The dashboard as HTML for `data` (geo.incidents.figures.overview), figures as of `now` (aware)."""
@@ -117,7 +122,8 @@ def page(data: dict[str, object], *, title: str, incidents_url: str, on_record: 
     return render(
         "dashboard.html", title=title, month=month, month_text=str(month), labels=f.FIGURE_LABELS,
         columns=COLUMNS, district=district, key=key, definitions=f.DEFINITIONS_ZH,
-        tables=[(label, level, _table(levels[level], level, month, incidents_url)) for level, label in TABLES],
+        tables=[(label, level, _table(_ordered(levels[level], level), level, month, incidents_url))
+                for level, label in TABLES],
         hot=_table(hot, "grid", month, incidents_url), grids=_table(grids, "grid", month, incidents_url),
         charts=_charts(data, month, incidents_url), first=str(first), last=str(last),
         previous=str(month.shift(-1)) if month > first else None, following=str(month.shift(1)) if month < last else None,

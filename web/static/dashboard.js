@@ -46,7 +46,8 @@
                   var e = elements[0], links = e.datasetIndex === 1 ? data.streets.overdue_links : data.streets.links;
                   window.location.href = links[e.index];
                 },
-                scales: {x: {beginAtZero: true, position: "bottom", title: {display: true, text: "每千人"}},
+                scales: {y: {ticks: {autoSkip: false}},
+                         x: {beginAtZero: true, position: "bottom", title: {display: true, text: "每千人"}},
                          x1: {min: 0, max: 100, position: "top", grid: {drawOnChartArea: false},
                               title: {display: true, text: "超期率 %"}}}}
     }),
@@ -55,7 +56,7 @@
       data: {labels: data.categories.labels, datasets: [
         {label: "事件数", data: data.categories.incidents, backgroundColor: data.bar}]},
       options: {indexAxis: "y", onClick: follow(data.categories.links), onHover: pointer,
-                plugins: {legend: {display: false}}, scales: {x: {beginAtZero: true}}}
+                plugins: {legend: {display: false}}, scales: {x: {beginAtZero: true}, y: {ticks: {autoSkip: false}}}}
     })
   };
   document.body.dataset.wanggeReady = "1";
