@@ -34,8 +34,8 @@ def _filter(request: Request) -> IncidentFilter:
 @router.get("/desk")
 def queue(request: Request, pool: Pool, settings: Settings, user: CurrentUser, sort: Sort = "deadline",
           limit: PageSize = 50, offset: Offset = 0) -> HTMLResponse:
-    """The queue of one's area with filters, counts, paging and bulk actions."""
-    filt = _filter(request)
+    """The queue of one's area with filters, counts, paging and bulk actions; bare, the open incidents."""
+    filt = _filter(request) if request.query_params else IncidentFilter(open_only=True)
     now = dt.datetime.now(dt.UTC)
     with pool.connection() as conn:
         found = desk.queue(conn, filt, area=user.area_code, personal=True, sort=sort, limit=limit, offset=offset,

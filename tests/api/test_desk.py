@@ -174,6 +174,7 @@ def test_pages_take_bearer_tokens_and_write_nothing(client: TestClient, url: str
         assert client.get(path, headers=bearer("viewer")).status_code == 403
         assert client.get(path, headers={"Accept": "text/html"}, follow_redirects=False).status_code in (303, 401)
     assert _writes(url) == before
+    assert "条件：未办结。" in client.get("/desk", headers=bearer("dispatcher")).text  # a bare desk: the open ones
     page = client.get("/desk?status=受理&limit=20", headers=bearer("dispatcher")).text
     assert "共 <b id=\"total\">" in page and "rel=\"next\"" in page
     assert client.get("/desk?status=完成", headers=bearer("dispatcher")).status_code == 400
