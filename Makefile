@@ -79,6 +79,7 @@ bench: setup db
 	$(BIN)/python -m bench.reach
 	$(BIN)/python -m bench.circles
 	$(BIN)/python -m bench.desk
+	$(BIN)/python -m bench.dashboard
 
 serve:
 	$(BIN)/wangge serve --host $(HOST) --port $(PORT)
