@@ -135,7 +135,8 @@ def _trend_page(fig: Figure, report: MonthlyReport) -> None:
     for key in f.RATES:
         values = [np.nan if r[key] is None else float(r[key]) for r in trend]
         ax.plot(x, values, marker="o", markersize=3, color=RATE_COLOURS[key], label=f.RATE_LABELS[key])
-    ax.set_ylim(0, 100)
+    ax.set_ylim(-3, 103)  # a rate at 0 % or 100 % stays clear of the frame
+    ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("%")
     ax.set_title("响应率、解决率、满意率、超期率", loc="left", size=11)
     _month_axis(ax, x, months)
@@ -172,8 +173,6 @@ def _streets_page(fig: Figure, report: MonthlyReport) -> None:
         ax.barh(y, [float(r[key] or 0) for r in streets], color=colour)
         ax.set_yticks(y, names if k == 0 else [""] * len(names), size=8)
         ax.set_title(title, loc="left", size=10)
-        if key == "overdue_rate":
-            ax.set_xlim(0, 100)
     columns = ("incidents", "per_1000", *f.RATES, "median_hours_to_close")
     cells = [[r["name"], *(figure_text(c, r.get(c)) + (" " + change_text(c, r) if change_text(c, r) else "")
                            for c in columns)] for r in streets]

@@ -20,10 +20,11 @@
     trend: new Chart(document.getElementById("chart-trend"), {
       type: "line",
       data: {labels: trend.months, datasets: data.rates.map(function (r) {
-        return {label: r.label, data: trend[r.key], borderColor: r.colour, backgroundColor: r.colour, spanGaps: true};
+        return {label: r.label, data: trend[r.key], borderColor: r.colour, backgroundColor: r.colour, spanGaps: true,
+                clip: false};  // a rate of 0 % or 100 % is drawn whole on the frame
       })},
       options: {onClick: follow(trend.links), onHover: pointer,
-                scales: {y: {min: 0, max: 100, title: {display: true, text: "%"}}}}
+                scales: {y: {min: 0, max: 100, title: {display: true, text: "%"}}}, layout: {padding: {top: 6}}}
     }),
     volume: new Chart(document.getElementById("chart-volume"), {
       data: {labels: trend.months, datasets: [
@@ -48,7 +49,7 @@
                 },
                 scales: {y: {ticks: {autoSkip: false}},
                          x: {beginAtZero: true, position: "bottom", title: {display: true, text: "每千人"}},
-                         x1: {min: 0, max: 100, position: "top", grid: {drawOnChartArea: false},
+                         x1: {beginAtZero: true, position: "top", grid: {drawOnChartArea: false},
                               title: {display: true, text: "超期率 %"}}}}
     }),
     categories: new Chart(document.getElementById("chart-categories"), {
