@@ -1,6 +1,7 @@
-"""The monthly report's PDF: six A4 pages, none blank, rendered to PNG by pdftoppm (poppler-utils) and kept
-in tests/artifacts/report/ to look at; the figures it prints are those of /figures; the same through the
-command line; the same report drawn twice gives the same bytes."""
+"""The monthly report's PDF of the demo year with its handling history (as `make data` loads it): six A4
+pages, none blank, rendered to PNG by pdftoppm (poppler-utils) and kept in tests/artifacts/report/ to look
+at; the figures it prints are those of /figures; the same through the command line; the same report drawn
+twice gives the same bytes."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import pytest
 from PIL import Image
 
 from api.cli import main
+from data import demo_accounts
 from geo.incidents import report
 from geo.incidents.figures import Month
 from tests.api.clients import app_client
-from tests.incident_history import demo_database_with_history
 from web import report_pdf
 from web.dashboard import figure_text
 
@@ -27,8 +28,12 @@ DPI = 40  # enough to tell a drawn page from a blank one, fast to render
 
 
 @pytest.fixture(scope="module")
-def url(make_demo_database, demo_dir) -> str:
-    return demo_database_with_history(make_demo_database, demo_dir)
+def url(make_demo_database) -> str:
+    url = make_demo_database("report", history=True)
+    with psycopg.connect(url) as conn:
+        demo_accounts.create(conn)
+        conn.commit()
+    return url
 
 
 @pytest.fixture(scope="module")
