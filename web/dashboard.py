@@ -1,8 +1,8 @@
 """/dashboard: the leader's dashboard of one month's incident handling, rendered from the figures given to it.
 
 Key figures of the district with the change from the month before, charts (Chart.js, vendored: the
-twelve months' rates and incidents, the streets, the top categories), and tables per street,
-department, community and grid. Every figure links to the incidents behind it: `incidents_url`
+twelve months' rates and incidents of the district or of one unit followed, the streets, the top
+categories), and tables per street, department, community and grid (a unit's name opens its trend). Every figure links to the incidents behind it: `incidents_url`
 (the desk for dispatchers, the incidents map for everyone else) with the filter of
 geo.incidents.figures.behind() as URL parameters.
 """
@@ -10,7 +10,7 @@ geo.incidents.figures.behind() as URL parameters.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from geo.clock import CHINA_TZ
 from geo.incidents import figures as f
@@ -76,8 +76,14 @@ def _cells(row: dict[str, object], level: str, month: Month, incidents_url: str)
              "href": link(incidents_url, level, str(row["code"]), month, fig)} for fig in COLUMNS]
 
 
+def trend_link(month: Month | str, unit: str | None = None) -> str:
+    """The dashboard of `month` with the trend of `unit` (a code or department; None: the district)."""
+    return "/dashboard?" + urlencode({"month": str(month), **({"unit": unit} if unit else {})})
+
+
 def _table(rows: list[dict[str, object]], level: str, month: Month, incidents_url: str) -> list[dict[str, object]]:
-    return [{"code": r["code"], "name": r["name"], "cells": _cells(r, level, month, incidents_url)} for r in rows]
+    return [{"code": r["code"], "name": r["name"], "trend": trend_link(month, str(r["code"])),
+             "cells": _cells(r, level, month, incidents_url)} for r in rows]
 
 
 def _charts(data: dict[str, object], month: Month, incidents_url: str) -> dict[str, object]:
@@ -88,7 +94,8 @@ def _charts(data: dict[str, object], month: Month, incidents_url: str) -> dict[s
     return {
         "rates": [{"key": k, "label": f.RATE_LABELS[k], "colour": RATE_COLOURS[k]} for k in f.RATES],
         "bar": BAR_COLOUR,
-        "trend": {"months": [r["month"] for r in trend], "links": [f"/dashboard?month={r['month']}" for r in trend],
+        "trend": {"months": [r["month"] for r in trend],
+                  "links": [trend_link(r["month"], data["unit"].code if data["unit"] else None) for r in trend],
                   "incidents": [r["incidents"] for r in trend], "per_1000": [r["per_1000"] for r in trend],
                   **{k: [r[k] for r in trend] for k in f.RATES}},
         "streets": {"labels": [r["name"] for r in streets], "per_1000": [r["per_1000"] for r in streets],
@@ -127,4 +134,5 @@ def page(data: dict[str, object], *, title: str, incidents_url: str, on_record: 
         hot=_table(hot, "grid", month, incidents_url), grids=_table(grids, "grid", month, incidents_url),
         charts=_charts(data, month, incidents_url), first=str(first), last=str(last),
         previous=str(month.shift(-1)) if month > first else None, following=str(month.shift(1)) if month < last else None,
-        as_of=now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"), desk=incidents_url == "/desk")
+        as_of=now.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M"), desk=incidents_url == "/desk",
+        followed=data["unit"], unit_query=f"&unit={quote(data['unit'].code)}" if data["unit"] else "")

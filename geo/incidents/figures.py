@@ -47,7 +47,7 @@ from psycopg.rows import dict_row
 
 from geo.clock import CHINA_TZ, FIRST_YEAR, LAST_YEAR
 from geo.db import sql as sql_file
-from geo.errors import BadRequest
+from geo.errors import BadRequest, NotFound
 from geo.incidents.filters import IncidentFilter
 
 Level = Literal["district", "street", "community", "grid", "department", "category"]
@@ -178,25 +178,57 @@ def behind(level: Level, code: str, month: Month, figure: str = "incidents") -> 
     return IncidentFilter(start=month.first_day, end=month.last_day, **unit, **narrow)
 
 
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """One unit whose figures are followed: a district, street, community, grid or department."""
+
+    level: Level
+    code: str
+    name: str
+
+
+_UNIT_NAMES = {
+    "district": "SELECT name FROM districts WHERE code = %s",
+    "street": "SELECT name FROM streets WHERE code = %s",
+    "community": "SELECT name FROM communities WHERE code = %s",
+    "grid": "SELECT g.name FROM grids AS g JOIN assignment_settings AS s ON s.grid_system = g.system WHERE g.code = %s",
+    "department": "SELECT department FROM categories WHERE department = %s LIMIT 1",
+}
+_AREA_DIGITS = {6: "district", 9: "street", 12: "community", 15: "grid"}
+
+
+def unit(conn: psycopg.Connection, code: str) -> Unit:
+    """The unit of `code`: 6, 9, 12 or 15 digits name a district, street, community or grid (of the
+    assignment grid system), anything else a department of the responsibility list; NotFound otherwise."""
+    level = _AREA_DIGITS.get(len(code), "department") if code.isdigit() else "department"
+    row = conn.execute(_UNIT_NAMES[level], (code,)).fetchone()
+    if row is None:
+        raise NotFound(f"没有编码或名称为“{code[:40]}”的{LEVEL_LABELS[level]}")
+    return Unit(level, code, row[0])
+
+
 def overview(conn: psycopg.Connection, month: Month, *, levels: tuple[Level, ...] = LEVELS,
-             trend_months: int = 12, now: dt.datetime | None = None) -> dict[str, object]:
-    """What the dashboard and the report show of `month`: each level's rows and the district trend.
+             trend_months: int = 12, followed: Unit | None = None, now: dt.datetime | None = None
+             ) -> dict[str, object]:
+    """What the dashboard and the report show of `month`: each level's rows and a trend.
 
     {"month", "previous" (Months), "levels": {level: rows of `month`, each with `previous`, the unit's
-    row of the month before or None}, "trend": district rows per month, the `trend_months` months up to
-    `month`, a month without incidents as a row of zeros}. `now` is one instant for every figure.
+    row of the month before or None}, "unit": `followed` (None: the district), "trend": its rows per
+    month, the `trend_months` months up to `month`, a month without incidents as a row of zeros}.
+    `now` is one instant for every figure.
     """
     now = now or dt.datetime.now(dt.UTC)
     previous = month.shift(-1)
-    out: dict[str, object] = {"month": month, "previous": previous, "levels": {}}
+    out: dict[str, object] = {"month": month, "previous": previous, "levels": {}, "unit": followed}
     for level in levels:
         rows = figures(conn, level, previous.start, month.end, now=now, per_month=True)
         before = {r["code"]: _plain(r) for r in rows if r["month"] == str(previous)}
         out["levels"][level] = [{**_plain(r), "previous": before.get(r["code"])}
                                 for r in rows if r["month"] == str(month)]
     first = month.shift(1 - trend_months)
-    found = {r["month"]: _plain(r) for r in figures(conn, "district", first.start, month.end, now=now,
-                                                       per_month=True)}
+    found = {r["month"]: _plain(r) for r in figures(conn, followed.level if followed else "district", first.start,
+                                                       month.end, now=now, per_month=True)
+             if followed is None or r["code"] == followed.code}
     months = [first.shift(k) for k in range(trend_months)]
     out["trend"] = [{"month": str(m), **found.get(str(m), _EMPTY)} for m in months]
     return out

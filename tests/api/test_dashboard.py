@@ -11,11 +11,13 @@ by the buildings whose point lies in each grid (spatially), and aggregates in Py
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import statistics
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import psycopg
 import pytest
@@ -225,6 +227,31 @@ def test_the_dashboard_shows_the_figures_of_figures_and_links_to_their_incidents
     assert checked == 7 * (1 + len(rows["street"]) + len(rows["department"]))
 
 
+def _charts(page: str) -> dict[str, object]:
+    """The data the page's charts are drawn from (the JSON it embeds)."""
+    return json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page, re.S)[1])
+
+
+@pytest.mark.parametrize("level", ["district", "street", "grid", "department"])
+def test_the_trend_of_a_unit_is_its_figures_month_by_month(client: TestClient, months: list[Month], level: str) -> None:
+    month = months[-1]
+    rows = client.get("/figures", params={"month": str(month), "level": level}).json()
+    code = max(rows, key=lambda r: (r["incidents"], r["code"]))["code"]
+    page = client.get("/dashboard", params={"month": str(month), **({} if level == "district" else {"unit": code})})
+    assert page.status_code == 200
+    trend = _charts(page.text)["trend"]
+    per_month = client.get("/figures", params={"level": level, "per_month": "true", "start": month.shift(-11).start.isoformat(),
+                                                "end": month.end.isoformat()}).json()
+    wanted = {r["month"]: r for r in per_month if r["code"] == code}
+    assert trend["months"] == [str(month.shift(k)) for k in range(-11, 1)]
+    for key in ("incidents", "per_1000", "response_rate", "resolution_rate", "satisfaction_rate", "overdue_rate"):
+        assert trend[key] == [wanted[m][key] if m in wanted else (0 if key == "incidents" else None)
+                              for m in trend["months"]], key
+    if level != "district":
+        assert f"趋势图为{rows[[r['code'] for r in rows].index(code)]['name']}" in page.text
+        assert all(f"unit={quote(code)}" in link for link in trend["links"])
+
+
 def test_pages_take_the_demo_accounts_bearer_tokens(client: TestClient, months: list[Month]) -> None:
     for token, base in (("demo-viewer", "/maps/incidents?"), ("demo-dispatcher", "/desk?"), ("demo-admin", "/desk?")):
         page = client.get("/dashboard", params={"month": str(months[1])}, headers={"Authorization": f"Bearer {token}"})
@@ -247,6 +274,8 @@ def test_pages_take_the_demo_accounts_bearer_tokens(client: TestClient, months: 
     ("/figures", {"start": "2026-10-02T00:00:00+08:00", "end": "2026-10-01T00:00:00+08:00"}, 400, "晚于"),
     ("/figures", {"level": "house"}, 422, ""),
     ("/reports/monthly", {"month": "2099-01"}, 404, "没有落入网格的事件"),
+    ("/dashboard", {"unit": "140403999"}, 404, "没有编码或名称为“140403999”的街道"),
+    ("/dashboard", {"unit": "没有这个部门"}, 404, "部门"),
     ("/reports/monthly", {"month": "十月"}, 400, "YYYY-MM"),
 ])
 def test_bad_input_gets_a_clear_4xx(client: TestClient, path: str, params: dict, status: int, words: str) -> None:
