@@ -48,6 +48,11 @@ ACCESS: dict[tuple[str, str], Decision] = {
     # Layers and results
     ("GET", "/layers"): "viewer",
     ("GET", "/layers/{name}"): "viewer",
+    ("GET", "/ogc"): "viewer",
+    ("GET", "/ogc/conformance"): "viewer",
+    ("GET", "/ogc/collections"): "viewer",
+    ("GET", "/ogc/collections/{name}"): "viewer",
+    ("GET", "/ogc/collections/{name}/items"): "viewer",
     ("GET", "/circles"): "viewer",
     ("POST", "/circles/recompute"): "planner",
     ("GET", "/access/buildings"): "viewer",

@@ -19,7 +19,6 @@ PUBLIC_ATTRS = sql.SQL(
 COORDINATE_DECIMALS = 6
 
 
-
 @dataclass(frozen=True)
 class BBox:
     """A lon/lat bounding box in EPSG:4326 degrees."""
@@ -64,6 +63,17 @@ def feature_collection(conn: psycopg.Connection, layer: Layer, *, bbox: BBox | N
     """).format(name=sql.Literal(layer.name), table=sql.Identifier(layer.name), where=where,
                 columns=columns, key=sql.SQL(", ").join(map(sql.Identifier, layer.key)))
     return conn.execute(query, params).fetchone()[0].encode("utf-8")
+
+
+def extents(conn: psycopg.Connection, layers: list[Layer]) -> dict[str, tuple[float, float, float, float] | None]:
+    """Each layer's bounding box (west, south, east, north in EPSG:4326 degrees); None for an empty layer."""
+    query = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {name}, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                "FROM (SELECT ST_Extent(geom) AS e FROM {table}) AS x").format(
+            name=sql.Literal(layer.name), table=sql.Identifier(layer.name))
+        for layer in layers)
+    return {name: None if west is None else (west, south, east, north)
+            for name, west, south, east, north in conn.execute(query).fetchall()}
 
 
 def declare_public(conn: psycopg.Connection, layer: Layer, names: list[str]) -> None:
