@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.access import ALLOWED
 from api.deps import CurrentUser, Pool, Settings
-from api.models import Code, Day, Kind, Text
+from api.models import Kind, Text
 from geo import clock
 from geo.errors import BadRequest
+from geo.incidents.filters import IncidentFilter
 from geo.layers.export import BBox
 from geo.walking.access import ANY_KIND
 from web import map_coverage, map_gaps, map_incidents, map_siting
@@ -21,6 +22,7 @@ from web import siting_page as siting_page_mod
 from web.basemaps import BLANK
 
 router = APIRouter(prefix="/maps", tags=["地图"], default_response_class=HTMLResponse)
+
 
 def _at(text: str | None) -> dt.time | None:
     """The form's time field: empty means any hour."""
@@ -49,12 +51,26 @@ def coverage(request: Request, pool: Pool, kind: Kind = ANY_KIND, at: At = None,
         return _with_csrf(request, map_coverage.page(conn, kind=kind, at=_at(at), basemap=basemap))
 
 
-@router.get("/incidents", summary="事件分布地图")
-def incidents(pool: Pool, start: Day | None = None, end: Day | None = None,
-              category: Code | None = None, basemap: Basemap = BLANK) -> HTMLResponse:
-    """Incidents clustered, grid workload, overdue highlighted; by period (dates) and category."""
+FILTER_PARAMETERS = (
+    "事件筛选参数与调度台、统计看板相同：`start`、`end`（报告日期 YYYY-MM-DD，北京时间，含当天；都不填为最近30天至今）、"
+    "`category`（类别编码）、`type`（五件式：即办件、承诺件、上报件、协办件、告知件）、`status`（可重复：受理、办理、反馈、"
+    "办结、退回）、`open=1`（未办结）、`due=overdue|soon` 与 `hours`、`late=1`（超期，含超期办结）、`department`、"
+    "`channel`、`area`（街道、社区或网格编码）、`satisfied=true|false`、`unplaced=1`、`q`（文字）。"
+)
+
+
+def _filter(request: Request) -> IncidentFilter:
+    """The incident filter of the URL's parameters (unknown ones are ignored); 400 naming a bad one."""
+    return IncidentFilter.from_query({k: request.query_params.getlist(k) for k in request.query_params})
+
+
+@router.get("/incidents", summary="事件分布地图", description=FILTER_PARAMETERS)
+def incidents(request: Request, pool: Pool, basemap: Basemap = BLANK) -> HTMLResponse:
+    """Incidents clustered, grid workload, overdue highlighted; the window shown and the filters active said on
+    the page; popups with times, department, grid and 五件式 type, and a link to the desk."""
+    filt = _filter(request)
     with pool.connection() as conn:
-        return HTMLResponse(map_incidents.page(conn, start=start, end=end, category=category, basemap=basemap))
+        return HTMLResponse(map_incidents.page(conn, filt=filt, basemap=basemap))
 
 
 @router.get("/gaps", summary="覆盖缺口地图")
@@ -83,14 +99,16 @@ def siting(scenario_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, 
         return _with_csrf(request, map_siting.page(conn, scenario_id, basemap=basemap))
 
 
-@router.get("/data/grids", summary="地图网格图层（按范围加载）", response_class=JSONResponse)
-def grids(pool: Pool, layer: Literal["coverage", "workload"],
+@router.get("/data/grids", summary="地图网格图层（按范围加载）", response_class=JSONResponse,
+            description="workload 图层另取事件筛选参数。" + FILTER_PARAMETERS)
+def grids(request: Request, pool: Pool, layer: Literal["coverage", "workload"],
           bbox: Annotated[str, Query(max_length=200, description="西,南,东,北（度）")], kind: Kind = ANY_KIND,
-          at: At = None, start: Day | None = None, end: Day | None = None, category: Code | None = None) -> JSONResponse:
-    """The grids in view with `fill` colour and Chinese `label`, for districts too large to embed."""
+          at: At = None) -> JSONResponse:
+    """The grids in view (every one: a complete list) with `fill` colour and Chinese `label`, for districts too
+    large to embed."""
     box = BBox.parse(bbox)
     view = (box.west, box.south, box.east, box.north)
     with pool.connection() as conn:
         if layer == "coverage":
             return JSONResponse(map_coverage.grid_features(conn, kind=kind, at=_at(at), bbox=view))
-        return JSONResponse(map_incidents.workload_in_view(conn, view, start=start, end=end, category=category))
+        return JSONResponse(map_incidents.workload_in_view(conn, view, filt=_filter(request)))

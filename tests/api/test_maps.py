@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import random
 import re
 from collections.abc import Iterator
 
@@ -10,7 +12,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from geo.incidents.filters import SHANGHAI
 from tests.api.clients import app_client, bearer
+from web import palette
 from web.offline import assert_offline
 
 KEY = bearer("dispatcher")
@@ -66,6 +70,69 @@ def test_incident_map_counts_and_keeps_reporters_out(client: TestClient) -> None
     assert drawn["事件（聚合）"] == 1 and drawn["超期事件"] == 1  # its 7-day deadline has passed
     empty = counts(client.get("/maps/incidents", params={"start": "2026-06-01", "end": "2026-06-30"}).text)
     assert empty["事件（聚合）"] == 0
+
+
+def _map_data(page: str) -> dict:
+    """The compact array the incidents map embeds (web/map_incidents.POINTS_JS)."""
+    return json.loads(re.search(r"var data = (\{.*?\}), cluster = ", page).group(1))
+
+
+def test_incident_map_shows_the_last_30_days_up_to_now_with_full_popups(client: TestClient, database: str) -> None:
+    now = dt.datetime.now(dt.UTC)
+    today = now.astimezone(SHANGHAI).date()
+    rng = random.Random(30)
+    bodies = [{"request_id": f"WINDOW-{k}", "channel": "12345热线", "category_code": f"CAT0{1 + k % 4}",
+               "reported_at": (now - dt.timedelta(hours=rng.uniform(1, 24 * 45))).isoformat(),
+               "description": f"{REPORTER}反映，电话{PHONE}", "reporter_name": REPORTER, "reporter_phone": PHONE,
+               "lon": 113.112355 + rng.uniform(-0.01, 0.01), "lat": 36.180603 + rng.uniform(-0.01, 0.01)}
+              for k in range(40)]
+    for body in bodies:
+        assert client.post("/incidents", json=body, headers=KEY).status_code == 201
+    start = today - dt.timedelta(days=29)
+    with psycopg.connect(database) as conn:  # the window counted apart: Beijing midnight 29 days ago up to now
+        expected = {r[0]: r for r in conn.execute(
+            "SELECT i.id, c.name, i.status, i.department, i.handling_type, g.name, g.code, i.reported_at, i.deadline "
+            "FROM incidents i JOIN categories c ON c.code = i.category_code LEFT JOIN grids g ON g.id = i.grid_id "
+            "WHERE i.geom IS NOT NULL AND i.reported_at >= %s", (dt.datetime.combine(start, dt.time(), SHANGHAI),))}
+    page = client.get("/maps/incidents").text
+    assert f"最近30天</th><td>{start:%Y-%m-%d} 至 {today:%Y-%m-%d}（北京时间）" in page
+    assert REPORTER not in page and PHONE not in page and "WINDOW-" not in page
+    drawn = _map_data(page)
+    assert counts(page)["事件（聚合）"] == len(drawn["rows"]) == len(expected) > 20
+    for row in drawn["rows"]:
+        want = expected[row[3]]
+        assert (drawn["categories"][row[4]], drawn["statuses"][row[5]], drawn["departments"][row[8]],
+                drawn["types"][row[9]], drawn["grids"][row[10]]) == (*want[1:5], f"{want[5]}（{want[6]}）")
+        assert drawn["base"] + row[6] == int(want[7].timestamp() // 60)
+        assert drawn["base"] + row[7] == int(want[8].timestamp() // 60)
+    assert "在调度台办理" in page and '"/desk/incidents/' in page
+    # Clusters in the legend's colours, not markercluster's green, yellow and orange.
+    icon = re.search(r"iconCreateFunction.*?iconSize", page, re.S).group(0)
+    assert json.dumps(palette.INCIDENT) in icon and json.dumps(palette.OVERDUE) in icon
+    legend = re.search(r'class="wg-box wg-legend".*?</div></div>', page, re.S).group(0)
+    assert palette.INCIDENT in legend and palette.OVERDUE in legend
+
+
+def test_incident_map_takes_the_desks_filters(client: TestClient, database: str) -> None:
+    old = {"request_id": "MARCH-1", "channel": "12345热线", "category_code": "CAT05",
+           "reported_at": "2026-03-10T08:00:00+08:00", "lon": 113.112355, "lat": 36.180603}
+    assert client.post("/incidents", json=old, headers=KEY).status_code == 201
+    empty = client.get("/maps/incidents", params={"category": "CAT05"}).text  # nothing of CAT05 in 30 days
+    assert counts(empty)["事件（聚合）"] == 0
+    assert 'href="/maps/incidents?category=CAT05&amp;start=2026-03-01&amp;end=2026-03-31">2026年03月</a>' in empty
+    march = client.get("/maps/incidents", params={"category": "CAT05", "start": "2026-03-01", "end": "2026-03-31"})
+    assert counts(march.text)["事件（聚合）"] == 1 and "类别CAT05" in march.text
+    chosen = {"type": "承诺件", "status": ["受理", "办理"], "start": "2026-01-01", "end": "2026-12-31"}
+    page = client.get("/maps/incidents", params=chosen).text
+    with psycopg.connect(database) as conn:
+        expected = conn.execute("SELECT count(*) FROM incidents WHERE geom IS NOT NULL AND handling_type = '承诺件' "
+                                "AND status IN ('受理', '办理') AND reported_at >= '2026-01-01T00:00+08' "
+                                "AND reported_at < '2027-01-01T00:00+08'").fetchone()[0]
+    assert counts(page)["事件（聚合）"] == expected > 0 and "状态受理、办理，承诺件" in page
+    assert page.count('type="hidden" name="status"') == 2  # 更新 keeps the filters the form has no field for
+    for bad in ({"type": "急件"}, {"status": "完成"}, {"start": "2026-13-01"}, {"due": "later"}):
+        refused = client.get("/maps/incidents", params=bad)
+        assert refused.status_code == 400 and next(iter(bad)) in refused.json()["detail"], bad
 
 
 def test_gap_map_computes_for_the_view_and_stores_nothing(client: TestClient, database: str) -> None:
