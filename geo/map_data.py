@@ -99,22 +99,9 @@ def store_ring_union(conn: psycopg.Connection, *, kind: str, at: dt.time | None,
                                                       "station_ids": ids, "tolerance": DISPLAY_TOLERANCE_DEG})
 
 
-def incidents(conn: psycopg.Connection, *, start: dt.datetime, end: dt.datetime, category: str | None,
-              now: dt.datetime | None = None) -> list[dict[str, object]]:
-    """Located incidents reported in [start, end): id, category, status, overdue flag, lon/lat; no reporter."""
-    return conn.cursor(row_factory=dict_row).execute(sql_file("map_incidents"), {
-        "start": start, "end": end, "category": category, "now": now or dt.datetime.now(dt.UTC)}).fetchall()
-
-
 def categories(conn: psycopg.Connection) -> list[tuple[str, str]]:
     """(code, name) of the responsibility list's categories, by code."""
     return [(r[0], r[1]) for r in conn.execute("SELECT code, name FROM categories ORDER BY code")]
-
-
-def incident_period(conn: psycopg.Connection) -> tuple[dt.datetime, dt.datetime] | None:
-    """First and last reporting time on record (None when there are no incidents)."""
-    row = conn.execute("SELECT min(reported_at), max(reported_at) FROM incidents").fetchone()
-    return None if row[0] is None else (row[0], row[1])
 
 
 def grid_count(conn: psycopg.Connection) -> int:

@@ -15,7 +15,7 @@ from tests.api.clients import app_client, bearer
 # A value for each path parameter; any value does: the decision comes before the route looks.
 SAMPLES = {"name": "grids", "layer": "hexagons", "scenario_id": "1", "incident_id": "1", "service_code": "CAT01",
            "service_request_id": "1", "username": "nobody", "token_id": "999999", "rest:path": "nothing.json",
-           "z": "3", "x": "9", "y": "0", "job_id": "999999"}
+           "z": "3", "x": "9", "y": "0", "job_id": "999999", "photo_id": "1"}
 # Each allowed call is made cheap: a body or parameter that is refused (422/400) right after the decision.
 BROKEN_JSON = b"{"
 
