@@ -96,7 +96,7 @@ def test_desk_filter_page_open_and_act(open_page, browser, casework: str) -> Non
         first_page = [r.get_attribute("data-id") for r in driver.find_elements(By.CSS_SELECTOR, "#queue tr[data-id]")]
         assert len(first_page) == min(20, expected) and expected > 0
         if expected > 20:  # the next page continues where this one stopped
-            driver.find_element(By.CSS_SELECTOR, "a[rel=next]").click()
+            driver.find_element(By.CSS_SELECTOR, "a[rel=next]").click()  # the pager above the table
             _wait(lambda: "offset=20" in driver.current_url)
             second = [r.get_attribute("data-id") for r in driver.find_elements(By.CSS_SELECTOR, "#queue tr[data-id]")]
             assert second and not set(second) & set(first_page)
